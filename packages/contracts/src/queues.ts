@@ -1,0 +1,70 @@
+import { Type, type Static, type TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
+import type { Validator } from 'typebox/compile';
+import { ServiceNameSchema, type WorkerServiceName } from './services.js';
+
+/**
+ * What travels with every job besides its payload, so one request can be
+ * followed across services in the logs.
+ */
+export const JobMeta = Type.Object({
+  requestId: Type.String({ minLength: 1, maxLength: 128 }),
+  traceparent: Type.Optional(Type.String({ pattern: '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$' })),
+  enqueuedAt: Type.String({ format: 'date-time' }),
+});
+export type JobMeta = Static<typeof JobMeta>;
+
+/** The data of every BullMQ job: `{ meta, payload }`. */
+export const JobEnvelope = Type.Object({ meta: JobMeta, payload: Type.Unknown() });
+export const jobEnvelopeValidator = Compile(JobEnvelope);
+
+export interface JobContract<P extends TSchema = TSchema, R extends TSchema = TSchema> {
+  readonly payload: P;
+  readonly result: R;
+  readonly payloadValidator: Validator<{}, P>;
+  readonly resultValidator: Validator<{}, R>;
+}
+
+export interface QueueContract<Jobs extends Record<string, JobContract> = Record<string, JobContract>> {
+  readonly name: string;
+  readonly jobs: Jobs;
+}
+
+export type JobName<Q extends QueueContract> = Extract<keyof Q['jobs'], string>;
+export type JobPayload<Q extends QueueContract, N extends JobName<Q>> = Static<Q['jobs'][N]['payload']>;
+export type JobResult<Q extends QueueContract, N extends JobName<Q>> = Static<Q['jobs'][N]['result']>;
+
+function defineJob<P extends TSchema, R extends TSchema>(payload: P, result: R): JobContract<P, R> {
+  return { payload, result, payloadValidator: Compile(payload), resultValidator: Compile(result) };
+}
+
+function defineQueue<const N extends string, Jobs extends Record<string, JobContract>>(
+  name: N,
+  jobs: Jobs,
+): QueueContract<Jobs> & { readonly name: N } {
+  return { name, jobs };
+}
+
+/** Asks a service instance to prove it is consuming its queue. */
+export const PingPayload = Type.Object({
+  from: ServiceNameSchema,
+  sentAt: Type.String({ format: 'date-time' }),
+});
+export type PingPayload = Static<typeof PingPayload>;
+
+export const PingResult = Type.Object({
+  service: ServiceNameSchema,
+  instance: Type.String(),
+  version: Type.String(),
+  uptime_s: Type.Number(),
+});
+export type PingResult = Static<typeof PingResult>;
+
+const pingJob = defineJob(PingPayload, PingResult);
+
+/** Every queue, by the service that consumes it. */
+export const queues = {
+  chat: defineQueue('chat', { ping: pingJob }),
+  notifications: defineQueue('notifications', { ping: pingJob }),
+  integration: defineQueue('integration', { ping: pingJob }),
+} as const satisfies Record<WorkerServiceName, QueueContract>;

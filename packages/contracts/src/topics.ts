@@ -1,0 +1,53 @@
+import { Type, type Static, type TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
+import type { Validator } from 'typebox/compile';
+import { ServiceInstance, ServiceNameSchema } from './services.js';
+
+/**
+ * A pub/sub topic. `channel(param)` names the Redis channel under
+ * `<prefix>:events:`; parameterised topics (one per session, per user) take
+ * the id, the others take nothing.
+ */
+export interface TopicContract<E extends TSchema = TSchema> {
+  readonly name: string;
+  readonly pattern: string;
+  readonly event: E;
+  readonly eventValidator: Validator<{}, E>;
+  channel(param?: string): string;
+}
+
+export type TopicEvent<T extends TopicContract> = Static<T['event']>;
+
+const topicParam = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+function defineTopic<E extends TSchema>(name: string, event: E, parameterised: boolean): TopicContract<E> {
+  return {
+    name,
+    pattern: parameterised ? `${name}:<id>` : name,
+    event,
+    eventValidator: Compile(event),
+    channel(param) {
+      if (!parameterised) return name;
+      if (param === undefined || !topicParam.test(param)) {
+        throw new TypeError(`topic ${name} needs an id matching ${topicParam}`);
+      }
+      return `${name}:${param}`;
+    },
+  };
+}
+
+/** Service instances announcing themselves and their departure. */
+export const SystemEvent = Type.Union([
+  Type.Object({ type: Type.Literal('service_started'), instance: ServiceInstance }),
+  Type.Object({
+    type: Type.Literal('service_stopping'),
+    service: ServiceNameSchema,
+    instance: Type.String(),
+    reason: Type.String(),
+  }),
+]);
+export type SystemEvent = Static<typeof SystemEvent>;
+
+export const topics = {
+  system: defineTopic('system', SystemEvent, false),
+} as const;
