@@ -1,0 +1,46 @@
+import { pino, type Logger, type LoggerOptions } from 'pino';
+
+export type { Logger } from 'pino';
+
+/**
+ * Paths whose values never reach a log line: credentials in headers, bodies
+ * and job payloads. Censored rather than removed so a reader sees they existed.
+ */
+export const redactPaths = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'req.headers["x-callback-token"]',
+  'req.headers["x-signature"]',
+  'req.headers["x-slack-signature"]',
+  'req.headers["sec-websocket-protocol"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.token',
+  '*.access_token',
+  '*.refresh_token',
+  '*.api_key',
+  '*.apiKey',
+  '*.secret',
+  '*.client_secret',
+  'config',
+];
+
+export interface LoggerSettings {
+  service: string;
+  level: string;
+  instance?: string;
+  /** Where lines go; stdout when omitted. Tests pass a stream to read them. */
+  destination?: pino.DestinationStream;
+}
+
+export function createLogger(settings: LoggerSettings): Logger {
+  const options: LoggerOptions = {
+    level: settings.level,
+    base: { service: settings.service, instance: settings.instance, pid: process.pid },
+    redact: { paths: redactPaths, censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  };
+  return settings.destination ? pino(options, settings.destination) : pino(options);
+}

@@ -1,0 +1,97 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { freePort } from './free-port.js';
+
+export interface PrivateRedis {
+  url: string;
+  port: number;
+  /** A fresh key prefix, so tests sharing one server never see each other's keys. */
+  prefix(): string;
+  /** A plain client for assertions; closed by `stop()`. */
+  client(): Redis;
+  /** Stop answering (SIGSTOP) without closing sockets, as a hung server would. */
+  pause(): void;
+  resume(): void;
+  stop(): Promise<void>;
+}
+
+let prefixCounter = 0;
+
+/**
+ * A private `redis-server` on a free port, with its files in a temp dir.
+ * Never the machine's Redis on 6379: tests may do anything to this one.
+ */
+export async function startRedis(): Promise<PrivateRedis> {
+  const dir = await mkdtemp(join(tmpdir(), 'sb-redis-'));
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    const child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--maxmemory-policy', 'noeviction'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const started = await waitForReady(child, port);
+    if (started) return handle(child, port, dir);
+  }
+  await rm(dir, { recursive: true, force: true });
+  throw new Error('could not start a private redis-server (is redis-server on PATH?)');
+}
+
+async function waitForReady(child: ChildProcess, port: number): Promise<boolean> {
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  child.once('error', () => {
+    exited = true;
+  });
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline && !exited) {
+    const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => {});
+    try {
+      await probe.connect();
+      if ((await probe.ping()) === 'PONG') return true;
+    } catch {
+      // not up yet
+    } finally {
+      probe.disconnect();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  child.kill('SIGKILL');
+  return false;
+}
+
+function handle(child: ChildProcess, port: number, dir: string): PrivateRedis {
+  const clients: Redis[] = [];
+  const url = `redis://127.0.0.1:${port}`;
+  return {
+    url,
+    port,
+    prefix: () => `t${process.pid}x${++prefixCounter}`,
+    client() {
+      const client = new Redis(url, { maxRetriesPerRequest: 1 });
+      client.on('error', () => {});
+      clients.push(client);
+      return client;
+    },
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
+    async stop() {
+      for (const client of clients) client.disconnect();
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGCONT');
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
