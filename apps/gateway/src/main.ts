@@ -1,0 +1,4 @@
+import { runMain } from '@switchboard/runtime/run-main';
+import { buildApp } from './app.js';
+
+await runMain(buildApp, (config) => config.ports.gateway);
