@@ -12,7 +12,10 @@ export function registerStatusRoutes(app: HttpServer, service: ServiceBase, stat
     app.get(
       url,
       {
-        schema: { summary: 'State of every service, queue depths and which integrations are configured', response: { 200: StatusBody } },
+        schema: {
+          summary: 'State of every service, queue depths and which integrations are configured',
+          response: { 200: StatusBody },
+        },
         config: { policy: 'open' },
       },
       () => status.current(),
@@ -20,7 +23,10 @@ export function registerStatusRoutes(app: HttpServer, service: ServiceBase, stat
   }
   app.get(
     '/api/health',
-    { schema: { summary: 'Liveness of the gateway', response: { 200: HealthBody } }, config: { policy: 'open' } },
+    {
+      schema: { summary: 'Liveness of the gateway', response: { 200: HealthBody } },
+      config: { policy: 'open' },
+    },
     async () => ({
       status: 'ok' as const,
       service: service.identity.name,

@@ -8,9 +8,19 @@ import type { ServiceBase } from '@switchboard/runtime/service-base';
 export async function followSystemEvents(service: ServiceBase): Promise<void> {
   await service.subscriber().subscribe(topics.system, (event) => {
     if (event.type === 'service_started') {
-      service.logger.info({ peer: event.instance.service, peerInstance: event.instance.instance, version: event.instance.version }, 'service joined');
+      service.logger.info(
+        {
+          peer: event.instance.service,
+          peerInstance: event.instance.instance,
+          version: event.instance.version,
+        },
+        'service joined',
+      );
     } else {
-      service.logger.info({ peer: event.service, peerInstance: event.instance, reason: event.reason }, 'service leaving');
+      service.logger.info(
+        { peer: event.service, peerInstance: event.instance, reason: event.reason },
+        'service leaving',
+      );
     }
   });
 }

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { CheckResult, ServiceStatus, StatusBody } from '@switchboard/contracts/health';
 import { type PingResult, queues } from '@switchboard/contracts/queues';
-import { type ServiceName, type WorkerServiceName, workerServiceNames } from '@switchboard/contracts/services';
+import {
+  type ServiceName,
+  type WorkerServiceName,
+  workerServiceNames,
+} from '@switchboard/contracts/services';
 import { AppError } from '@switchboard/runtime/app-error';
 import { configStatus } from '@switchboard/runtime/config';
 import type { ServiceBase } from '@switchboard/runtime/service-base';
@@ -50,13 +54,16 @@ export class SystemStatus {
     const services: Record<string, ServiceStatus> = {};
     if (!redis.ok) {
       services.gateway = this.self([]);
-      for (const name of workerServiceNames) services[name] = summarize({ instances: [], queue: null, reason: 'redis unavailable' });
+      for (const name of workerServiceNames)
+        services[name] = summarize({ instances: [], queue: null, reason: 'redis unavailable' });
     } else {
       const live = await withTimeout(this.registry.liveByService(), 1_000, 'registry read timed out').catch(
         () => new Map<ServiceName, LiveInstance[]>(),
       );
       services.gateway = this.self(live.get('gateway') ?? []);
-      const probes = await Promise.all(workerServiceNames.map((name) => this.probe(name, live.get(name) ?? [])));
+      const probes = await Promise.all(
+        workerServiceNames.map((name) => this.probe(name, live.get(name) ?? [])),
+      );
       workerServiceNames.forEach((name, index) => {
         services[name] = summarize(probes[index]!);
       });
@@ -106,7 +113,11 @@ export class SystemStatus {
       await job?.remove().catch(() => undefined);
       const timedOut = error instanceof AppError && error.code === 'SB_TIMEOUT';
       if (!timedOut) this.service.logger.warn({ err: error, peer: name }, 'ping failed');
-      return { instances, queue, reason: timedOut ? `ping not answered within ${pingTimeoutMs} ms` : 'ping failed' };
+      return {
+        instances,
+        queue,
+        reason: timedOut ? `ping not answered within ${pingTimeoutMs} ms` : 'ping failed',
+      };
     }
   }
 }
@@ -117,7 +128,9 @@ function summarize(probe: Probe): ServiceStatus {
   const status: ServiceStatus = {
     state: probe.ping ? 'healthy' : freshest ? 'degraded' : 'down',
     version: probe.ping?.result.version ?? freshest?.version ?? null,
-    uptime_s: probe.ping?.result.uptime_s ?? (uptimeFromHeartbeat === null ? null : Math.round(uptimeFromHeartbeat * 10) / 10),
+    uptime_s:
+      probe.ping?.result.uptime_s ??
+      (uptimeFromHeartbeat === null ? null : Math.round(uptimeFromHeartbeat * 10) / 10),
     instances: probe.instances.length,
     heartbeat_age_s: freshest ? Math.round(freshest.age_s * 10) / 10 : null,
     ping_ms: probe.ping?.ms ?? null,

@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { ServiceNameSchema } from './services.js';
 
@@ -40,7 +40,11 @@ export const QueueDepth = Type.Object({
 });
 export type QueueDepth = Static<typeof QueueDepth>;
 
-export const ServiceState = Type.Union([Type.Literal('healthy'), Type.Literal('degraded'), Type.Literal('down')]);
+export const ServiceState = Type.Union([
+  Type.Literal('healthy'),
+  Type.Literal('degraded'),
+  Type.Literal('down'),
+]);
 export type ServiceState = Static<typeof ServiceState>;
 
 export const ServiceStatus = Type.Object({
@@ -49,7 +53,9 @@ export const ServiceStatus = Type.Object({
   uptime_s: Type.Union([Type.Number(), Type.Null()]),
   instances: Type.Integer({ description: 'Instances with a fresh heartbeat.' }),
   heartbeat_age_s: Type.Union([Type.Number(), Type.Null()]),
-  ping_ms: Type.Union([Type.Number(), Type.Null()], { description: 'Round trip of a ping job; null when unanswered.' }),
+  ping_ms: Type.Union([Type.Number(), Type.Null()], {
+    description: 'Round trip of a ping job; null when unanswered.',
+  }),
   queue: Type.Union([QueueDepth, Type.Null()], { description: 'Null for the gateway, which has no queue.' }),
   reason: Type.Optional(Type.String()),
 });

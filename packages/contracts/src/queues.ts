@@ -1,6 +1,6 @@
-import { Type, type Static, type TSchema } from 'typebox';
-import { Compile } from 'typebox/compile';
+import { type Static, type TSchema, Type } from 'typebox';
 import type { Validator } from 'typebox/compile';
+import { Compile } from 'typebox/compile';
 import { ServiceNameSchema, type WorkerServiceName } from './services.js';
 
 /**
@@ -18,11 +18,15 @@ export type JobMeta = Static<typeof JobMeta>;
 export const JobEnvelope = Type.Object({ meta: JobMeta, payload: Type.Unknown() });
 export const jobEnvelopeValidator = Compile(JobEnvelope);
 
+/** TypeBox's validation context when a schema references no other schemas. */
+// biome-ignore lint/complexity/noBannedTypes: `{}` is the exact type Compile() gives a context-free schema.
+export type NoContext = {};
+
 export interface JobContract<P extends TSchema = TSchema, R extends TSchema = TSchema> {
   readonly payload: P;
   readonly result: R;
-  readonly payloadValidator: Validator<{}, P>;
-  readonly resultValidator: Validator<{}, R>;
+  readonly payloadValidator: Validator<NoContext, P>;
+  readonly resultValidator: Validator<NoContext, R>;
 }
 
 export interface QueueContract<Jobs extends Record<string, JobContract> = Record<string, JobContract>> {
@@ -34,11 +38,11 @@ export type JobName<Q extends QueueContract> = Extract<keyof Q['jobs'], string>;
 export type JobPayload<Q extends QueueContract, N extends JobName<Q>> = Static<Q['jobs'][N]['payload']>;
 export type JobResult<Q extends QueueContract, N extends JobName<Q>> = Static<Q['jobs'][N]['result']>;
 
-function defineJob<P extends TSchema, R extends TSchema>(payload: P, result: R): JobContract<P, R> {
+export function defineJob<P extends TSchema, R extends TSchema>(payload: P, result: R): JobContract<P, R> {
   return { payload, result, payloadValidator: Compile(payload), resultValidator: Compile(result) };
 }
 
-function defineQueue<const N extends string, Jobs extends Record<string, JobContract>>(
+export function defineQueue<const N extends string, Jobs extends Record<string, JobContract>>(
   name: N,
   jobs: Jobs,
 ): QueueContract<Jobs> & { readonly name: N } {

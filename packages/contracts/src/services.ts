@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { type Static, Type } from 'typebox';
 
 /** The four processes that make up Switchboard. */
 export const serviceNames = ['gateway', 'chat', 'notifications', 'integration'] as const;
@@ -6,7 +6,11 @@ export type ServiceName = (typeof serviceNames)[number];
 export const ServiceNameSchema = Type.Enum(serviceNames);
 
 /** The services that do their work from a queue of their own (all but the gateway). */
-export const workerServiceNames = ['chat', 'notifications', 'integration'] as const satisfies readonly ServiceName[];
+export const workerServiceNames = [
+  'chat',
+  'notifications',
+  'integration',
+] as const satisfies readonly ServiceName[];
 export type WorkerServiceName = (typeof workerServiceNames)[number];
 
 /** What each running instance writes into its heartbeat. */

@@ -1,6 +1,7 @@
-import { Type, type Static, type TSchema } from 'typebox';
-import { Compile } from 'typebox/compile';
+import { type Static, type TSchema, Type } from 'typebox';
 import type { Validator } from 'typebox/compile';
+import { Compile } from 'typebox/compile';
+import type { NoContext } from './queues.js';
 import { ServiceInstance, ServiceNameSchema } from './services.js';
 
 /**
@@ -12,7 +13,7 @@ export interface TopicContract<E extends TSchema = TSchema> {
   readonly name: string;
   readonly pattern: string;
   readonly event: E;
-  readonly eventValidator: Validator<{}, E>;
+  readonly eventValidator: Validator<NoContext, E>;
   channel(param?: string): string;
 }
 

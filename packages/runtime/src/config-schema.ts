@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { type Static, Type } from 'typebox';
 
 /*
  * Every environment variable Switchboard reads, by its canonical name.
@@ -7,8 +7,10 @@ import { Type, type Static } from 'typebox';
  */
 
 const port = (fallback: number) => Type.Integer({ minimum: 0, maximum: 65535, default: fallback });
-const seconds = (fallback: number, minimum = 1) => Type.Integer({ minimum, maximum: 31_536_000, default: fallback });
-const millis = (fallback: number, minimum = 1) => Type.Integer({ minimum, maximum: 3_600_000, default: fallback });
+const seconds = (fallback: number, minimum = 1) =>
+  Type.Integer({ minimum, maximum: 31_536_000, default: fallback });
+const millis = (fallback: number, minimum = 1) =>
+  Type.Integer({ minimum, maximum: 3_600_000, default: fallback });
 const perMinute = (fallback: number) => Type.Integer({ minimum: 1, maximum: 1_000_000, default: fallback });
 const url = Type.String({ format: 'uri', pattern: '^https?://' });
 const email = Type.String({ format: 'email', maxLength: 254 });

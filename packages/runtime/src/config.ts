@@ -7,7 +7,9 @@ export type { Env, EnvName } from './config-schema.js';
 /** Raised with every problem found, so one start tells the operator everything. */
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
-    super(`Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  - ${problems.join('\n  - ')}`);
+    super(
+      `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  - ${problems.join('\n  - ')}`,
+    );
     this.name = 'ConfigError';
   }
 }
@@ -61,11 +63,23 @@ export interface Config {
 }
 
 const envValidator = Compile(EnvSchema);
-const booleanWords: Record<string, boolean> = { true: true, '1': true, yes: true, on: true, false: false, '0': false, no: false, off: false };
+const booleanWords: Record<string, boolean> = {
+  true: true,
+  '1': true,
+  yes: true,
+  on: true,
+  false: false,
+  '0': false,
+  no: false,
+  off: false,
+};
 const emailShape = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** The value a variable was given, under its own name or an original's alias. */
-function readRaw(env: Record<string, string | undefined>, name: EnvName): { from: string; value: string } | undefined {
+function readRaw(
+  env: Record<string, string | undefined>,
+  name: EnvName,
+): { from: string; value: string } | undefined {
   for (const candidate of [name, ...(envAliases[name] ?? [])]) {
     const value = env[candidate]?.trim();
     if (value !== undefined && value !== '') return { from: candidate, value };
@@ -101,7 +115,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sourceOf.set(name, found.from);
     if (properties[name].type === 'boolean') {
       const word = booleanWords[found.value.toLowerCase()];
-      if (word === undefined) problems.push(`${found.from}: must be true or false, got ${shown(found.from, found.value)}`);
+      if (word === undefined)
+        problems.push(`${found.from}: must be true or false, got ${shown(found.from, found.value)}`);
       else raw[name] = word;
     } else {
       raw[name] = found.value;
@@ -120,7 +135,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const present = group.filter((name) => raw[name] !== undefined);
     if (present.length > 0 && present.length < group.length) {
       const missing = group.filter((name) => raw[name] === undefined);
-      problems.push(`${missing.join(', ')}: missing (needed because ${present.join(', ')} ${present.length === 1 ? 'is' : 'are'} set)`);
+      problems.push(
+        `${missing.join(', ')}: missing (needed because ${present.join(', ')} ${present.length === 1 ? 'is' : 'are'} set)`,
+      );
     }
   }
 
@@ -128,15 +145,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const corsOrigins = splitList(e.CORS_ORIGINS);
   for (const origin of corsOrigins) {
     if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
-      problems.push(`CORS_ORIGINS: ${JSON.stringify(origin)} is not an origin like https://app.example.com or *`);
+      problems.push(
+        `CORS_ORIGINS: ${JSON.stringify(origin)} is not an origin like https://app.example.com or *`,
+      );
     }
   }
   const emailRecipients = splitList(e.EMAIL_RECIPIENTS);
   for (const address of emailRecipients) {
-    if (!emailShape.test(address)) problems.push(`EMAIL_RECIPIENTS: ${JSON.stringify(address)} is not an email address`);
+    if (!emailShape.test(address))
+      problems.push(`EMAIL_RECIPIENTS: ${JSON.stringify(address)} is not an email address`);
   }
   if (e.LLM_PROVIDER === 'openai' && !e.OPENAI_API_KEY && !e.PAPITA_API_URL) {
-    problems.push('OPENAI_API_KEY: missing (needed because LLM_PROVIDER is openai and PAPITA_API_URL is not set)');
+    problems.push(
+      'OPENAI_API_KEY: missing (needed because LLM_PROVIDER is openai and PAPITA_API_URL is not set)',
+    );
   }
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -144,7 +166,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return {
     nodeEnv: e.NODE_ENV,
     host: e.HOST,
-    ports: { gateway: e.PORT, chat: e.CHAT_PORT, notifications: e.NOTIFICATIONS_PORT, integration: e.INTEGRATION_PORT },
+    ports: {
+      gateway: e.PORT,
+      chat: e.CHAT_PORT,
+      notifications: e.NOTIFICATIONS_PORT,
+      integration: e.INTEGRATION_PORT,
+    },
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
     logLevel: e.LOG_LEVEL,
     dataDir: e.DATA_DIR,
@@ -186,7 +213,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     testEmail: e.TEST_EMAIL,
     emailRecipients,
-    gmail: { clientId: e.GMAIL_CLIENT_ID, clientSecret: e.GMAIL_CLIENT_SECRET, redirectUri: e.GMAIL_REDIRECT_URI },
+    gmail: {
+      clientId: e.GMAIL_CLIENT_ID,
+      clientSecret: e.GMAIL_CLIENT_SECRET,
+      redirectUri: e.GMAIL_REDIRECT_URI,
+    },
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
       apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`,
@@ -200,7 +231,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     feedbackExpiryS: e.FEEDBACK_EXPIRY_S,
     sessions: { idleTtlS: e.SESSION_IDLE_TTL_S, maxPerUser: e.MAX_SESSIONS_PER_USER },
     portal: { url: e.PORTAL_URL, username: e.PORTAL_USERNAME, password: e.PORTAL_PASSWORD },
-    powercode: { apiKey: e.PC_API_KEY, url: e.PC_URL, ticketUrl: e.PC_URL_TICKET, verifySsl: e.PC_VERIFY_SSL },
+    powercode: {
+      apiKey: e.PC_API_KEY,
+      url: e.PC_URL,
+      ticketUrl: e.PC_URL_TICKET,
+      verifySsl: e.PC_VERIFY_SSL,
+    },
     utopia: { apiKey: e.UTOPIA_API_KEY, url: e.UTOPIA_URL_ENDPOINT },
     customerPortalPassword: e.CUSTOMER_PORTAL_PASSWORD,
     callback: { token: e.CALLBACK_TOKEN, hmacSecret: e.CALLBACK_HMAC_SECRET },

@@ -21,7 +21,12 @@ const codeForStatus: Record<number, ErrorCode> = {
 
 const badJsonCodes = new Set(['FST_ERR_CTP_EMPTY_JSON_BODY', 'FST_ERR_CTP_INVALID_JSON_BODY']);
 
-export function errorBody(request: FastifyRequest, code: ErrorCode, error: string, details?: unknown): ErrorBody {
+export function errorBody(
+  request: FastifyRequest,
+  code: ErrorCode,
+  error: string,
+  details?: unknown,
+): ErrorBody {
   const body: ErrorBody = { success: false, error, code, requestId: request.id };
   if (details !== undefined) body.details = details;
   return body;
@@ -45,8 +50,12 @@ function describe(error: FastifyError): { code: ErrorCode; message: string; deta
     return { code: 'SB_BAD_JSON', message: 'The request body is not valid JSON.' };
   }
   const status = error.statusCode ?? 500;
-  if (status >= 400 && status < 500) return { code: codeForStatus[status] ?? 'SB_VALIDATION', message: error.message };
-  return { code: 'SB_INTERNAL', message: 'Something went wrong on our side; the request id identifies it in our logs.' };
+  if (status >= 400 && status < 500)
+    return { code: codeForStatus[status] ?? 'SB_VALIDATION', message: error.message };
+  return {
+    code: 'SB_INTERNAL',
+    message: 'Something went wrong on our side; the request id identifies it in our logs.',
+  };
 }
 
 /**
@@ -64,7 +73,15 @@ export const errorHandlerPlugin = fp(
       return reply.status(status).send(errorBody(request, code, message, details));
     });
     app.setNotFoundHandler((request, reply) =>
-      reply.status(404).send(errorBody(request, 'SB_NOT_FOUND', `No route ${request.method} ${request.url.split("?")[0]?.slice(0, 200)}.`)),
+      reply
+        .status(404)
+        .send(
+          errorBody(
+            request,
+            'SB_NOT_FOUND',
+            `No route ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}.`,
+          ),
+        ),
     );
   },
   { name: 'switchboard-error-handler', fastify: '5.x' },

@@ -81,7 +81,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
 
   app.get(
     '/health',
-    { schema: { summary: 'Liveness of this service', response: { 200: HealthBody } }, config: { policy: 'open' } },
+    {
+      schema: { summary: 'Liveness of this service', response: { 200: HealthBody } },
+      config: { policy: 'open' },
+    },
     async () => ({
       status: 'ok' as const,
       service: lifecycle.identity.name,
@@ -93,7 +96,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   app.get(
     '/ready',
     {
-      schema: { summary: 'Readiness: every dependency answers', response: { 200: ReadyBody, 503: ReadyBody } },
+      schema: {
+        summary: 'Readiness: every dependency answers',
+        response: { 200: ReadyBody, 503: ReadyBody },
+      },
       config: { policy: 'open' },
     },
     async (_request, reply) => {

@@ -15,7 +15,9 @@ export class EventPublisher {
 
   async publish<T extends TopicContract>(topic: T, event: TopicEvent<T>, param?: string): Promise<number> {
     if (!topic.eventValidator.Check(event)) {
-      throw new TypeError(`invalid ${topic.name} event: ${describeErrors(topic.eventValidator.Errors(event)).join('; ')}`);
+      throw new TypeError(
+        `invalid ${topic.name} event: ${describeErrors(topic.eventValidator.Errors(event)).join('; ')}`,
+      );
     }
     this.metrics.events.inc({ topic: topic.name, direction: 'out' });
     return this.redis.publish(this.keys.channel(topic.channel(param)), JSON.stringify(event));

@@ -63,9 +63,13 @@ export class QueueProducer<Q extends QueueContract> {
     if (!job) throw new AppError('SB_VALIDATION', `Queue ${this.contract.name} has no job named ${name}.`);
     if (!job.payloadValidator.Check(payload)) {
       const problems = describeErrors(job.payloadValidator.Errors(payload));
-      throw new AppError('SB_VALIDATION', `Invalid ${this.contract.name}.${name} job: ${problems.join('; ')}`, {
-        problems,
-      });
+      throw new AppError(
+        'SB_VALIDATION',
+        `Invalid ${this.contract.name}.${name} job: ${problems.join('; ')}`,
+        {
+          problems,
+        },
+      );
     }
     const meta: JobMeta = { requestId: options.requestId, enqueuedAt: new Date().toISOString() };
     if (options.traceparent) meta.traceparent = options.traceparent;
@@ -97,7 +101,10 @@ export class QueueProducer<Q extends QueueContract> {
       return (await job.waitUntilFinished(this.events, timeoutMs)) as JobResult<Q, N>;
     } catch (error) {
       if (error instanceof Error && /timed out/i.test(error.message)) {
-        throw new AppError('SB_TIMEOUT', `No ${this.contract.name} worker finished the job within ${timeoutMs} ms.`);
+        throw new AppError(
+          'SB_TIMEOUT',
+          `No ${this.contract.name} worker finished the job within ${timeoutMs} ms.`,
+        );
       }
       throw error;
     }

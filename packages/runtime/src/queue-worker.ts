@@ -1,4 +1,11 @@
-import { jobEnvelopeValidator, type JobMeta, type JobName, type JobPayload, type JobResult, type QueueContract } from '@switchboard/contracts/queues';
+import {
+  type JobMeta,
+  type JobName,
+  type JobPayload,
+  type JobResult,
+  jobEnvelopeValidator,
+  type QueueContract,
+} from '@switchboard/contracts/queues';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from './logger.js';
@@ -49,7 +56,9 @@ export function createQueueWorker<Q extends QueueContract>(
       const handler = handlers[name];
       if (!jobContract || !handler) throw new UnrecoverableError(`unknown job ${queue}.${job.name}`);
       if (!jobEnvelopeValidator.Check(job.data)) {
-        throw new UnrecoverableError(`malformed job envelope: ${describeErrors(jobEnvelopeValidator.Errors(job.data)).join('; ')}`);
+        throw new UnrecoverableError(
+          `malformed job envelope: ${describeErrors(jobEnvelopeValidator.Errors(job.data)).join('; ')}`,
+        );
       }
       const { meta, payload } = job.data;
       if (!jobContract.payloadValidator.Check(payload)) {
@@ -72,7 +81,10 @@ export function createQueueWorker<Q extends QueueContract>(
     } catch (error) {
       const outcome = error instanceof UnrecoverableError ? 'rejected' : 'failed';
       options.metrics.jobs.inc({ ...labels, outcome });
-      options.logger.warn({ err: error, queue, job: job.name, jobId: job.id, attempt: job.attemptsMade + 1 }, `job ${outcome}`);
+      options.logger.warn(
+        { err: error, queue, job: job.name, jobId: job.id, attempt: job.attemptsMade + 1 },
+        `job ${outcome}`,
+      );
       throw error;
     } finally {
       options.metrics.jobDuration.observe(labels, (performance.now() - startedAt) / 1000);

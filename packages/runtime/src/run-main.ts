@@ -5,7 +5,9 @@ import type { ServiceBase } from './service-base.js';
 
 /** The `version` of the package a module belongs to (`src/` and `dist/` sit one level below it). */
 export function packageVersion(moduleUrl: string): string {
-  const manifest = JSON.parse(readFileSync(new URL('../package.json', moduleUrl), 'utf8')) as { version?: string };
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', moduleUrl), 'utf8')) as {
+    version?: string;
+  };
   return manifest.version ?? '0.0.0';
 }
 

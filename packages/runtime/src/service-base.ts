@@ -16,7 +16,12 @@ import { RedisConnections } from './redis-connections.js';
 import { type RedisKeys, redisKeys } from './redis-keys.js';
 
 /** Builds the heartbeat store for this instance (the service registry in `stores`). */
-export type HeartbeatFactory = (redis: Redis, keys: RedisKeys, identity: ServiceIdentity, ttlMs: number) => HeartbeatPort;
+export type HeartbeatFactory = (
+  redis: Redis,
+  keys: RedisKeys,
+  identity: ServiceIdentity,
+  ttlMs: number,
+) => HeartbeatPort;
 
 export interface ServiceBaseOptions {
   name: ServiceName;
@@ -52,7 +57,12 @@ export class ServiceBase {
   private constructor(options: ServiceBaseOptions) {
     const { config, name } = options;
     this.config = config;
-    this.identity = { name, version: options.version, instance: randomBytes(6).toString('hex'), startedAt: new Date() };
+    this.identity = {
+      name,
+      version: options.version,
+      instance: randomBytes(6).toString('hex'),
+      startedAt: new Date(),
+    };
     this.logger = createLogger({
       service: name,
       level: config.logLevel,

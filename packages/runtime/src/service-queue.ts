@@ -1,5 +1,12 @@
-import type { JobName, JobPayload, JobResult, PingPayload, PingResult, QueueContract } from '@switchboard/contracts/queues';
-import { type JobContext, type JobHandlers, createQueueWorker } from './queue-worker.js';
+import type {
+  JobName,
+  JobPayload,
+  JobResult,
+  PingPayload,
+  PingResult,
+  QueueContract,
+} from '@switchboard/contracts/queues';
+import { createQueueWorker, type JobContext, type JobHandlers } from './queue-worker.js';
 import type { ServiceBase } from './service-base.js';
 
 export interface ConsumeOptions {

@@ -13,8 +13,16 @@ export interface RunningProcess {
 }
 
 /** Starts a real process (a built service, the launcher) and keeps its output for assertions. */
-export function startProcess(command: string, args: string[], options: { env: NodeJS.ProcessEnv; cwd?: string }): RunningProcess {
-  const child = spawn(command, args, { env: options.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startProcess(
+  command: string,
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; cwd?: string },
+): RunningProcess {
+  const child = spawn(command, args, {
+    env: options.env,
+    cwd: options.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const waiters = new Set<() => void>();
   const append = (chunk: Buffer) => {
@@ -41,7 +49,11 @@ export function startProcess(command: string, args: string[], options: { env: No
         };
         const timer = setTimeout(() => {
           cleanup();
-          reject(new Error(`no output matching ${String(text)} within ${timeoutMs} ms; output so far:\n${output.slice(-4_000)}`));
+          reject(
+            new Error(
+              `no output matching ${String(text)} within ${timeoutMs} ms; output so far:\n${output.slice(-4_000)}`,
+            ),
+          );
         }, timeoutMs);
         const cleanup = () => {
           clearTimeout(timer);
@@ -51,7 +63,11 @@ export function startProcess(command: string, args: string[], options: { env: No
         exited.then(() => {
           if (!matches()) {
             cleanup();
-            reject(new Error(`process exited before output matching ${String(text)}; output:\n${output.slice(-4_000)}`));
+            reject(
+              new Error(
+                `process exited before output matching ${String(text)}; output:\n${output.slice(-4_000)}`,
+              ),
+            );
           }
         });
       });
