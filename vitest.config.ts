@@ -1,4 +1,5 @@
-import { readdirSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Tests import workspace packages from their TypeScript sources (the
@@ -6,12 +7,14 @@ import { defineConfig } from 'vitest/config';
 // only the end-to-end tests that spawn real processes use the built `dist/`.
 const sourceConditions = ['switchboard-source', 'node', 'import', 'default'];
 
+const repoRoot = fileURLToPath(new URL('.', import.meta.url));
+
 const workspaceProjects = ['packages', 'apps'].flatMap((group) =>
-  readdirSync(group)
-    .filter((name) => existsSync(`${group}/${name}/package.json`))
+  readdirSync(`${repoRoot}${group}`)
+    .filter((name) => existsSync(`${repoRoot}${group}/${name}/package.json`))
     .map((name) => ({
       extends: true as const,
-      test: { name, root: `${group}/${name}`, include: ['src/**/*.test.ts'] },
+      test: { name, root: `${repoRoot}${group}/${name}`, include: ['src/**/*.test.ts'] },
     })),
 );
 
@@ -19,12 +22,16 @@ export default defineConfig({
   resolve: { conditions: sourceConditions },
   ssr: { resolve: { conditions: sourceConditions } },
   test: {
+    root: repoRoot,
     testTimeout: 20_000,
     hookTimeout: 30_000,
     teardownTimeout: 15_000,
     projects: [
       ...workspaceProjects,
-      { extends: true, test: { name: 'repo', include: ['scripts/**/*.test.ts', 'infra/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'repo', root: repoRoot, include: ['scripts/**/*.test.ts', 'infra/**/*.test.ts'] },
+      },
     ],
   },
 });
