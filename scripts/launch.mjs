@@ -95,6 +95,8 @@ async function start() {
           REDIS_URL: running.redis?.url,
           DATA_DIR: ensureDir(dataDir),
           NODE_ENV: env.NODE_ENV ?? 'production',
+          // A laptop run stays private unless the operator opens it up (containers set HOST=0.0.0.0).
+          HOST: env.HOST ?? '127.0.0.1',
         },
       }),
     );

@@ -21,7 +21,7 @@ export async function buildApp(config: Config, options: Pick<ServiceBaseOptions,
   for (const name of serviceNames) {
     service.readinessChecks.set(name, async () => readinessOf((await status.current()).services[name]));
   }
-  registerStatusRoutes(service.http, service, status);
+  registerStatusRoutes(service.http, status);
   await followSystemEvents(service);
   return service;
 }

@@ -79,19 +79,22 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
-  app.get(
-    '/health',
-    {
-      schema: { summary: 'Liveness of this service', response: { 200: HealthBody } },
-      config: { policy: 'open' },
-    },
-    async () => ({
-      status: 'ok' as const,
-      service: lifecycle.identity.name,
-      version: lifecycle.identity.version,
-      uptime_s: lifecycle.uptimeSeconds(),
-    }),
-  );
+  // `/api/health` is 002's path for the same answer.
+  for (const url of ['/health', '/api/health']) {
+    app.get(
+      url,
+      {
+        schema: { summary: 'Liveness of this service', response: { 200: HealthBody } },
+        config: { policy: 'open' },
+      },
+      async () => ({
+        status: 'ok' as const,
+        service: lifecycle.identity.name,
+        version: lifecycle.identity.version,
+        uptime_s: lifecycle.uptimeSeconds(),
+      }),
+    );
+  }
 
   app.get(
     '/ready',
