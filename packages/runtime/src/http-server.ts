@@ -23,6 +23,11 @@ export interface HttpServerOptions {
   /** Everything `/ready` checks; each check answers within its own time limit. */
   readiness: () => Promise<Record<string, CheckResult>>;
   bodyLimit?: number;
+  /**
+   * Plugins that must see every route, the base ones included (API docs,
+   * security headers, auth hooks), registered before any route.
+   */
+  setup?: (app: HttpServer) => Promise<void>;
 }
 
 /**
@@ -69,6 +74,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpServer;
 
   await app.register(errorHandlerPlugin);
+  await options.setup?.(app);
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

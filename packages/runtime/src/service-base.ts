@@ -30,6 +30,8 @@ export interface ServiceBaseOptions {
   heartbeat: HeartbeatFactory;
   /** Where log lines go (stdout by default). */
   logDestination?: DestinationStream;
+  /** Registered on the HTTP server before any route (see `HttpServerOptions.setup`). */
+  httpSetup?: (app: HttpServer, service: ServiceBase) => Promise<void>;
 }
 
 /**
@@ -99,6 +101,7 @@ export class ServiceBase {
       logger: service.logger,
       metrics: service.metrics,
       readiness: () => service.readiness(),
+      ...(options.httpSetup ? { setup: (app: HttpServer) => options.httpSetup!(app, service) } : {}),
     });
     return service;
   }
