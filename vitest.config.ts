@@ -6,6 +6,11 @@ import { defineConfig } from 'vitest/config';
 // `switchboard-source` export condition), so no build is needed to run them;
 // only the end-to-end tests that spawn real processes use the built `dist/`.
 const sourceConditions = ['switchboard-source', 'node', 'import', 'default'];
+// Vitest also hands the SSR conditions to its workers as `node --conditions`,
+// where they apply to require() too: `import` there would make a CommonJS
+// package's require('ws') load ws's ESM wrapper (no `WebSocket.Server`).
+// Vite adds `import`/`require` by itself, and `default` always matches.
+const ssrConditions = ['switchboard-source', 'node'];
 
 const repoRoot = fileURLToPath(new URL('.', import.meta.url));
 
@@ -20,7 +25,7 @@ const workspaceProjects = ['packages', 'apps'].flatMap((group) =>
 
 export default defineConfig({
   resolve: { conditions: sourceConditions },
-  ssr: { resolve: { conditions: sourceConditions } },
+  ssr: { resolve: { conditions: ssrConditions } },
   test: {
     root: repoRoot,
     testTimeout: 20_000,

@@ -3,6 +3,7 @@
 // only Node built-ins; the pieces live in ./launcher/.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { adminApiKey } from './launcher/admin-key.mjs';
 import { wantsColor } from './launcher/colors.mjs';
 import { LauncherError, reportError } from './launcher/errors.mjs';
 import { resolvePnpm } from './launcher/pnpm.mjs';
@@ -86,6 +87,7 @@ async function start() {
     await prepare(step);
     if (shutdown.stopping) return;
     const port = env.PORT ?? '8080';
+    const admin = adminApiKey(env, ensureDir(dataDir));
     const services = await step('starting services', 'services started', () =>
       startServices({
         root,
@@ -93,6 +95,7 @@ async function start() {
         env: {
           ...env,
           REDIS_URL: running.redis?.url,
+          ADMIN_API_KEY: admin.key,
           DATA_DIR: ensureDir(dataDir),
           NODE_ENV: env.NODE_ENV ?? 'production',
           // A laptop run stays private unless the operator opens it up (containers set HOST=0.0.0.0).
@@ -103,7 +106,11 @@ async function start() {
     running.services = services;
     await step('waiting for the gateway to be ready', 'ready', () => untilReady(services, port));
     process.stdout.write(
-      `✓ Switchboard is up: http://localhost:${port}\n  status: http://localhost:${port}/status\n`,
+      `✓ Switchboard is up: http://localhost:${port}\n  status: http://localhost:${port}/status\n` +
+        `  API docs: http://localhost:${port}/docs\n` +
+        (admin.file
+          ? `  admin API key: ${admin.key}\n    (generated once, kept in ${path.relative(root, admin.file)}; send it as x-api-key)\n`
+          : '  admin API key: the ADMIN_API_KEY you set\n'),
     );
 
     const exit = await services.firstExit;

@@ -23,7 +23,8 @@ const log = (level, msg, extra = {}) =>
 log(30, 'started', { redis: process.env.REDIS_URL, env: process.env.NODE_ENV, self: process.pid });
 if (process.env.CRASH === name) { console.error('boom: ' + name); process.exit(3); }
 const server = http.createServer((req, res) => { res.statusCode = req.url === '/ready' ? 200 : 404; res.end(); });
-if (name === 'gateway') server.listen(Number(process.env.PORT), '127.0.0.1');
+// With a crash planned, the gateway comes up late, so the crash always lands before readiness.
+if (name === 'gateway') setTimeout(() => server.listen(Number(process.env.PORT), '127.0.0.1'), process.env.CRASH ? 2000 : 0);
 else setInterval(() => {}, 1000);
 process.on('SIGTERM', () => { log(30, 'bye'); if (!process.env.STUBBORN) process.exit(0); });
 `;

@@ -9,6 +9,8 @@ import { testEnv } from '@switchboard/testkit/test-env';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
 
+const adminKey = 'status-test-admin-key-0000000000';
+
 describe('gateway /status and /ready', () => {
   let redis: PrivateRedis;
   let env: Record<string, string>;
@@ -41,7 +43,12 @@ describe('gateway /status and /ready', () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    env = testEnv(redis, { SMTP_HOST: 'smtp.example.com', SMTP_PASSWORD: 'never-shown', SMTP_USER: 'u' });
+    env = testEnv(redis, {
+      SMTP_HOST: 'smtp.example.com',
+      SMTP_PASSWORD: 'never-shown',
+      SMTP_USER: 'u',
+      ADMIN_API_KEY: adminKey,
+    });
     gateway = await buildApp(loadConfig(env));
     await gateway.start(0);
   });
@@ -117,6 +124,35 @@ describe('gateway /status and /ready', () => {
     } finally {
       redis.resume();
     }
+  });
+
+  it('adds the detail for administrators only, and keeps /metrics for them too', async () => {
+    await gateway.http.inject({ method: 'POST', url: '/api/sessions', payload: { assistant: 'general' } });
+    await new Promise((resolve) => setTimeout(resolve, 1_050));
+    const anonymous = await gateway.http.inject({ method: 'GET', url: '/status' });
+    expect(anonymous.json().detail).toBeUndefined();
+    const admin = await gateway.http.inject({
+      method: 'GET',
+      url: '/status',
+      headers: { 'x-api-key': adminKey },
+    });
+    const body = admin.json();
+    expect(statusBodyValidator.Check(body), JSON.stringify(body)).toBe(true);
+    expect(body.detail.requests.total).toBeGreaterThan(0);
+    expect(body.detail.requests.failed).toBeGreaterThanOrEqual(0);
+    expect(body.detail.active_sessions).toBeGreaterThanOrEqual(1);
+    expect(body.detail.active_sockets).toBe(0);
+    expect(body.detail.instances.map((instance: { service: string }) => instance.service)).toContain(
+      'gateway',
+    );
+    expect((await gateway.http.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+    const metrics = await gateway.http.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { 'x-api-key': adminKey },
+    });
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.body).toContain('sb_http_requests_total');
   });
 
   it('answers /api/health like /health', async () => {

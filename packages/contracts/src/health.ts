@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { Compile } from 'typebox/compile';
-import { ServiceNameSchema } from './services.js';
+import { ServiceInstance, ServiceNameSchema } from './services.js';
 
 /** `GET /health`: the process is alive. Shape shared by 001 and 002. */
 export const HealthBody = Type.Object(
@@ -61,6 +61,24 @@ export const ServiceStatus = Type.Object({
 });
 export type ServiceStatus = Static<typeof ServiceStatus>;
 
+/** What an administrator also sees on `/status`. */
+export const StatusDetail = Type.Object({
+  requests: Type.Object(
+    {
+      total: Type.Integer(),
+      succeeded: Type.Integer(),
+      failed: Type.Integer({ description: 'Answered 4xx or 5xx.' }),
+      server_errors: Type.Integer({ description: 'Answered 5xx.' }),
+      success_rate: Type.Union([Type.Number(), Type.Null()]),
+    },
+    { description: 'Requests this gateway instance answered since it started.' },
+  ),
+  active_sessions: Type.Integer(),
+  active_sockets: Type.Integer({ description: 'WebSocket connections open on this gateway instance.' }),
+  instances: Type.Array(ServiceInstance),
+});
+export type StatusDetail = Static<typeof StatusDetail>;
+
 /** `GET /status`: the public summary of the whole system. */
 export const StatusBody = Type.Object(
   {
@@ -73,6 +91,7 @@ export const StatusBody = Type.Object(
     config: Type.Record(Type.String(), Type.Boolean(), {
       description: 'Which optional integrations are configured. Never the settings themselves.',
     }),
+    detail: Type.Optional(StatusDetail),
   },
   { $id: 'StatusBody' },
 );

@@ -3,6 +3,7 @@ import type { Validator } from 'typebox/compile';
 import { Compile } from 'typebox/compile';
 import type { NoContext } from './queues.js';
 import { ServiceInstance, ServiceNameSchema } from './services.js';
+import { SessionEventEntry } from './session-events.js';
 
 /**
  * A pub/sub topic. `channel(param)` names the Redis channel under
@@ -49,6 +50,20 @@ export const SystemEvent = Type.Union([
 ]);
 export type SystemEvent = Static<typeof SystemEvent>;
 
+/**
+ * What a user's own sockets (`/api/ws`, 003) are told: feedback requests for
+ * them and their outcome, and status changes. The event names are 003's.
+ */
+export const UserEvent = Type.Object({
+  event: Type.Enum(['feedback_request', 'feedback_resolved', 'feedback_expired', 'status']),
+  data: Type.Record(Type.String(), Type.Unknown()),
+});
+export type UserEvent = Static<typeof UserEvent>;
+
 export const topics = {
   system: defineTopic('system', SystemEvent, false),
+  /** `session:<id>`: each entry appended to that session's event stream, as stored. */
+  session: defineTopic('session', SessionEventEntry, true),
+  /** `user:<id>`: events for one user, whichever session or channel they concern. */
+  user: defineTopic('user', UserEvent, true),
 } as const;

@@ -40,6 +40,8 @@ export const EnvSchema = Type.Object({
   ADMIN_API_KEY: opt(secret(24)),
   ADMIN_EMAIL: opt(email),
   ENCRYPTION_KEY: opt(Type.String({ pattern: '^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$' })),
+  LOGIN_MAX_FAILURES: Type.Integer({ minimum: 1, maximum: 1000, default: 5 }),
+  LOGIN_BLOCK_S: seconds(60),
   RATE_LIMIT_PER_IP: perMinute(60),
   RATE_LIMIT_PER_USER: perMinute(30),
   RATE_LIMIT_PER_SESSION: perMinute(10),

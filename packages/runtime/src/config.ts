@@ -27,7 +27,14 @@ export interface Config {
   shutdownGraceMs: number;
   retry: { baseMs: number; maxAttempts: number };
   httpTimeoutMs: number;
-  auth: { jwtSecret?: string; adminApiKey?: string; adminEmail?: string; encryptionKey?: string };
+  auth: {
+    jwtSecret?: string;
+    adminApiKey?: string;
+    adminEmail?: string;
+    encryptionKey?: string;
+    loginMaxFailures: number;
+    loginBlockS: number;
+  };
   rateLimits: { perIp: number; perUser: number; perSession: number; perChannel: number };
   llm: {
     provider: 'openai' | 'offline';
@@ -186,6 +193,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       adminApiKey: e.ADMIN_API_KEY,
       adminEmail: e.ADMIN_EMAIL?.toLowerCase(),
       encryptionKey: e.ENCRYPTION_KEY,
+      loginMaxFailures: e.LOGIN_MAX_FAILURES,
+      loginBlockS: e.LOGIN_BLOCK_S,
     },
     rateLimits: {
       perIp: e.RATE_LIMIT_PER_IP,

@@ -3,7 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { isAppError } from './app-error.js';
 
-const codeForStatus: Record<number, ErrorCode> = {
+const codesByStatus: Record<number, ErrorCode> = {
   400: 'SB_VALIDATION',
   401: 'SB_UNAUTHENTICATED',
   403: 'SB_FORBIDDEN',
@@ -18,6 +18,11 @@ const codeForStatus: Record<number, ErrorCode> = {
   503: 'SB_UNAVAILABLE',
   504: 'SB_TIMEOUT',
 };
+
+/** The error code for an HTTP status raised by code that does not speak our codes (Fastify, plugins). */
+export function codeForStatus(status: number): ErrorCode {
+  return codesByStatus[status] ?? (status >= 500 ? 'SB_INTERNAL' : 'SB_VALIDATION');
+}
 
 const badJsonCodes = new Set(['FST_ERR_CTP_EMPTY_JSON_BODY', 'FST_ERR_CTP_INVALID_JSON_BODY']);
 
@@ -50,12 +55,21 @@ function describe(error: FastifyError): { code: ErrorCode; message: string; deta
     return { code: 'SB_BAD_JSON', message: 'The request body is not valid JSON.' };
   }
   const status = error.statusCode ?? 500;
-  if (status >= 400 && status < 500)
-    return { code: codeForStatus[status] ?? 'SB_VALIDATION', message: error.message };
+  if (status >= 400 && status < 500) return { code: codeForStatus(status), message: error.message };
   return {
     code: 'SB_INTERNAL',
     message: 'Something went wrong on our side; the request id identifies it in our logs.',
   };
+}
+
+/** Sends an error as the standard body, with the status its code maps to. */
+export function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const { code, message, details } = describe(error);
+  const status = errorStatus[code];
+  if (status >= 500) request.log.error({ err: error }, 'request failed');
+  else request.log.info({ code, reason: message }, 'request refused');
+  if (isAppError(error) && error.headers) reply.headers(error.headers);
+  return reply.status(status).send(errorBody(request, code, message, details));
 }
 
 /**
@@ -64,14 +78,7 @@ function describe(error: FastifyError): { code: ErrorCode; message: string; deta
  */
 export const errorHandlerPlugin = fp(
   async (app: FastifyInstance) => {
-    app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-      const { code, message, details } = describe(error);
-      const status = errorStatus[code];
-      if (status >= 500) request.log.error({ err: error }, 'request failed');
-      else request.log.info({ code, reason: message }, 'request refused');
-      if (isAppError(error) && error.headers) reply.headers(error.headers);
-      return reply.status(status).send(errorBody(request, code, message, details));
-    });
+    app.setErrorHandler(sendError);
     app.setNotFoundHandler((request, reply) =>
       reply
         .status(404)

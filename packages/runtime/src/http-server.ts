@@ -2,8 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type CheckResult, HealthBody, ReadyBody } from '@switchboard/contracts/health';
-import Fastify, { type FastifyInstance, LogController } from 'fastify';
-import { errorHandlerPlugin } from './error-handler.js';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  LogController,
+} from 'fastify';
+import { errorBody, errorHandlerPlugin } from './error-handler.js';
 import type { ServiceLifecycle } from './lifecycle.js';
 import type { Logger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
@@ -12,7 +17,7 @@ export type HttpServer = FastifyInstance<
   import('node:http').Server,
   IncomingMessage,
   import('node:http').ServerResponse,
-  Logger,
+  FastifyBaseLogger,
   TypeBoxTypeProvider
 >;
 
@@ -28,6 +33,8 @@ export interface HttpServerOptions {
    * security headers, auth hooks), registered before any route.
    */
   setup?: (app: HttpServer) => Promise<void>;
+  /** Who may scrape `/metrics`: open on internal ports, restricted on a public one. */
+  metricsPolicy?: RoutePolicy;
 }
 
 /**
@@ -43,6 +50,8 @@ declare module 'fastify' {
   }
 }
 
+/** How long requests in flight may take to finish once shutdown starts. */
+const httpDrainMs = 3_000;
 const quietPaths = new Set(['/health', '/ready', '/metrics', '/api/health']);
 const safeRequestId = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -70,6 +79,13 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     }),
     bodyLimit: options.bodyLimit ?? 1_048_576,
     return503OnClosing: true,
+    // Errors Fastify raises before routing (a malformed URL, an over-long parameter) get the standard body too.
+    frameworkErrors: (error, request, reply) => {
+      (reply as FastifyReply)
+        .header('x-request-id', request.id)
+        .status(400)
+        .send(errorBody(request, 'SB_VALIDATION', error.message));
+    },
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpServer;
 
@@ -124,11 +140,20 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     },
   );
 
-  app.get('/metrics', { config: { policy: 'open' } }, async (_request, reply) => {
+  app.get('/metrics', { config: { policy: options.metricsPolicy ?? 'open' } }, async (_request, reply) => {
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });
 
-  lifecycle.onStop('http', 'http server', () => app.close());
+  lifecycle.onStop('http', 'http server', async () => {
+    // A connection opened but never used (a browser's or undici's preconnect) counts as in progress
+    // and would hold close() forever; requests in flight get a short grace, then everything goes.
+    const force = setTimeout(() => app.server.closeAllConnections(), httpDrainMs);
+    try {
+      await app.close();
+    } finally {
+      clearTimeout(force);
+    }
+  });
   return app;
 }

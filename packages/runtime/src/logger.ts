@@ -26,6 +26,33 @@ export const redactPaths = [
   'config',
 ];
 
+const credentialParams = /([?&](?:token|access_token|api_key|key|sig|signature)=)[^&#]*/gi;
+
+/** A URL as it may appear in a log: credentials in the query string (WebSocket `?token=`) masked. */
+export function loggableUrl(url: string): string {
+  return url.replace(credentialParams, '$1[redacted]');
+}
+
+interface LoggedRequest {
+  method?: string;
+  url?: string;
+  host?: string;
+  hostname?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}
+
+/** Fastify's request fields, minus anything secret. */
+function requestSerializer(request: LoggedRequest) {
+  return {
+    method: request.method,
+    url: request.url === undefined ? undefined : loggableUrl(request.url),
+    host: request.host ?? request.hostname,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
+}
+
 export interface LoggerSettings {
   service: string;
   level: string;
@@ -39,6 +66,7 @@ export function createLogger(settings: LoggerSettings): Logger {
     level: settings.level,
     base: { service: settings.service, instance: settings.instance, pid: process.pid },
     redact: { paths: redactPaths, censor: '[redacted]' },
+    serializers: { req: requestSerializer, err: pino.stdSerializers.err },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
   };

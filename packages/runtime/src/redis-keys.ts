@@ -7,6 +7,11 @@ export interface RedisKeys {
   readonly prefix: string;
   /** `{sb}:a:b:c` */
   key(...parts: string[]): string;
+  /**
+   * `{sb}:a:b:` — for a Lua script that derives a key from a stored id. The
+   * result keeps the hash tag, so the derived key lives in the same slot.
+   */
+  keyPrefix(...parts: string[]): string;
   /** BullMQ's own prefix: its keys become `{sb}:q:<queue>:...`. */
   readonly queuePrefix: string;
   /** A pub/sub channel (not a key; no hash tag needed): `sb:events:<topic>`. */
@@ -24,6 +29,9 @@ export function redisKeys(prefix: string): RedisKeys {
         if (!safePart.test(part)) throw new TypeError(`invalid key part ${JSON.stringify(part)}`);
       }
       return [tag, ...parts].join(':');
+    },
+    keyPrefix(...parts) {
+      return `${this.key(...parts)}:`;
     },
     queuePrefix: `${tag}:q`,
     channel: (topic) => `${prefix}:events:${topic}`,

@@ -6,7 +6,7 @@ import { topics } from '@switchboard/contracts/topics';
 import type { Redis } from 'ioredis';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
-import { createHttpServer, type HttpServer } from './http-server.js';
+import { createHttpServer, type HttpServer, type RoutePolicy } from './http-server.js';
 import { type HeartbeatPort, instanceRecord, type ServiceIdentity, ServiceLifecycle } from './lifecycle.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
@@ -32,6 +32,7 @@ export interface ServiceBaseOptions {
   logDestination?: DestinationStream;
   /** Registered on the HTTP server before any route (see `HttpServerOptions.setup`). */
   httpSetup?: (app: HttpServer, service: ServiceBase) => Promise<void>;
+  metricsPolicy?: RoutePolicy;
 }
 
 /**
@@ -102,6 +103,7 @@ export class ServiceBase {
       metrics: service.metrics,
       readiness: () => service.readiness(),
       ...(options.httpSetup ? { setup: (app: HttpServer) => options.httpSetup!(app, service) } : {}),
+      ...(options.metricsPolicy ? { metricsPolicy: options.metricsPolicy } : {}),
     });
     return service;
   }

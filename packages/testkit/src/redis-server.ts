@@ -15,6 +15,13 @@ export interface PrivateRedis {
   /** Stop answering (SIGSTOP) without closing sockets, as a hung server would. */
   pause(): void;
   resume(): void;
+  /**
+   * Stop the server process and start a new one on the same port and dir, so
+   * clients reconnect by themselves. `whileStopped` runs in between, for
+   * checking what callers see while Redis is really gone. Data does not
+   * survive (no persistence).
+   */
+  restart(whileStopped?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -28,29 +35,45 @@ export async function startRedis(): Promise<PrivateRedis> {
   const dir = await mkdtemp(join(tmpdir(), 'sb-redis-'));
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
-    const child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        dir,
-        '--maxmemory-policy',
-        'noeviction',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const started = await waitForReady(child, port);
-    if (started) return handle(child, port, dir);
+    const child = await spawnServer(port, dir);
+    if (child) return handle(child, port, dir);
   }
   await rm(dir, { recursive: true, force: true });
   throw new Error('could not start a private redis-server (is redis-server on PATH?)');
+}
+
+/** A `redis-server` answering on `port`, or undefined when it did not come up (port taken, no binary). */
+async function spawnServer(port: number, dir: string): Promise<ChildProcess | undefined> {
+  const child = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      '--maxmemory-policy',
+      'noeviction',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  return (await waitForReady(child, port)) ? child : undefined;
+}
+
+/** SIGTERM (after SIGCONT, in case it is paused), SIGKILL if it lingers; resolves once it has exited. */
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGCONT');
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+  await exited;
+  clearTimeout(timer);
 }
 
 async function waitForReady(child: ChildProcess, port: number): Promise<boolean> {
@@ -83,7 +106,8 @@ async function waitForReady(child: ChildProcess, port: number): Promise<boolean>
   return false;
 }
 
-function handle(child: ChildProcess, port: number, dir: string): PrivateRedis {
+function handle(first: ChildProcess, port: number, dir: string): PrivateRedis {
+  let child = first;
   const clients: Redis[] = [];
   const url = `redis://127.0.0.1:${port}`;
   return {
@@ -98,16 +122,18 @@ function handle(child: ChildProcess, port: number, dir: string): PrivateRedis {
     },
     pause: () => child.kill('SIGSTOP'),
     resume: () => child.kill('SIGCONT'),
+    async restart(whileStopped) {
+      await stopServer(child);
+      const [check] = await Promise.allSettled([whileStopped?.()]);
+      // Back up even when the check failed, so the rest of the test file still has a server.
+      const next = await spawnServer(port, dir);
+      if (!next) throw new Error(`could not restart the private redis-server on port ${port}`);
+      child = next;
+      if (check?.status === 'rejected') throw check.reason;
+    },
     async stop() {
       for (const client of clients) client.disconnect();
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGCONT');
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await stopServer(child);
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -11,7 +11,13 @@ export type Role = 'admin' | 'user';
  */
 export type Principal =
   | { kind: 'anonymous' }
-  | { kind: 'user'; userId: string; role: Role; username: string }
+  | {
+      kind: 'user';
+      userId: string;
+      role: Role;
+      username: string /** the login (refresh family) */;
+      family: string;
+    }
   | { kind: 'api_key'; keyId: string; scopes: readonly ApiKeyScope[]; bootstrap: boolean }
   | { kind: 'session'; sessionId: string };
 
@@ -33,6 +39,7 @@ export interface SessionTokenIssuer {
 
 export function isAdmin(principal: Principal): boolean {
   return (
-    (principal.kind === 'user' && principal.role === 'admin') || (principal.kind === 'api_key' && principal.bootstrap)
+    (principal.kind === 'user' && principal.role === 'admin') ||
+    (principal.kind === 'api_key' && principal.bootstrap)
   );
 }

@@ -1,0 +1,80 @@
+import { type SessionEventEntry, streamEntryIdPattern } from '@switchboard/contracts/session-events';
+import type { HttpServer } from '@switchboard/runtime/http-server';
+import { Type } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { maySeeSession } from '../auth/session-access.js';
+import { chatUnavailable } from './dispatch-protocol.js';
+import { anonymous, type RealtimeDeps } from './realtime-deps.js';
+import { followSession } from './session-feed.js';
+import { registerWebSocketRoute } from './websocket-route.js';
+import { WsClient } from './ws-client.js';
+
+const path = '/ws/:session_id';
+const relayedEvents = new Set<SessionEventEntry['event']>(['chunk', 'message', 'email_sent', 'error']);
+/** 001's client frame; SPEC §4: 1 to 2,000 characters. */
+const clientFrame = Compile(Type.Object({ message: Type.String({ minLength: 1, maxLength: 2000 }) }));
+
+/**
+ * A session entry as a 001 frame `{type, …data}` (with `event_id`, the stream
+ * id to resume after); events 001's socket has no frame for are not sent.
+ */
+function leadFrameOf(entry: SessionEventEntry): Record<string, unknown> | null {
+  if (!relayedEvents.has(entry.event)) return null;
+  return { ...entry.data, type: entry.event, event_id: entry.id };
+}
+
+/**
+ * `/ws/:session_id`: 001's socket for one session. The session token rides
+ * on `?token=` or the `bearer, <token>` subprotocol; `?last_event_id=`
+ * replays what came after it. Unknown session → close 1008 (SPEC §4), no
+ * credential → 4401, no rights to the session → 4403.
+ */
+export function registerLeadWebSocket(app: HttpServer, deps: RealtimeDeps): void {
+  registerWebSocketRoute(app, path, "001's lead-bot socket for one session", (socket, request) => {
+    const client = new WsClient(socket, deps.hub, {
+      path,
+      limits: deps.limits,
+      errorFrame: ({ error, code }) => ({ type: 'error', code, message: error }),
+      logger: request.log,
+    });
+    client.onMessage((text) => {
+      let frame: unknown;
+      try {
+        frame = JSON.parse(text);
+      } catch {
+        return client.sendError('SB_BAD_JSON', 'The frame is not valid JSON.');
+      }
+      if (!clientFrame.Check(frame)) {
+        return client.sendError('SB_VALIDATION', 'Send {"message": "<1 to 2000 characters>"}.');
+      }
+      client.sendError('SB_NOT_IMPLEMENTED', chatUnavailable);
+    });
+    // Queued ahead of every message, so none is answered before the socket is admitted.
+    client.enqueue(async () => {
+      const { session_id: sessionId } = request.params as { session_id: string };
+      const { last_event_id: afterId } = request.query as { last_event_id?: unknown };
+      const session = await deps.sessions.get(sessionId);
+      if (!session) return client.close(1008, 'Session not found');
+      const principal = request.principal ?? anonymous;
+      if (principal.kind === 'anonymous') return client.close(4401, 'A session token is required');
+      if (!maySeeSession(principal, session)) return client.close(4403, 'No rights to this session');
+      if (afterId !== undefined && (typeof afterId !== 'string' || !streamEntryIdPattern.test(afterId))) {
+        return client.close(1008, 'Invalid last_event_id');
+      }
+      const stop = await followSession({
+        fanout: deps.hub.sessions,
+        log: deps.log,
+        sessionId,
+        afterId,
+        target: {
+          deliver: (entry) => {
+            const frame = leadFrameOf(entry);
+            if (frame) client.send(frame);
+          },
+          drained: () => client.drained(),
+        },
+      });
+      client.onClose(stop);
+    });
+  });
+}

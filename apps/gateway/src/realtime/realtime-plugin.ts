@@ -1,0 +1,71 @@
+import websocket from '@fastify/websocket';
+import type { HttpServer } from '@switchboard/runtime/http-server';
+import type { ServiceBase } from '@switchboard/runtime/service-base';
+import { SessionEventLog } from '@switchboard/stores/session-events';
+import { SessionStore } from '@switchboard/stores/sessions';
+import fp from 'fastify-plugin';
+import { ConnectionHub } from './connection-hub.js';
+import { registerDispatchWebSocket } from './dispatch-ws-route.js';
+import { registerLeadWebSocket } from './lead-ws-route.js';
+import type { RealtimeDeps } from './realtime-deps.js';
+import { defaultRealtimeLimits, type RealtimeLimits } from './realtime-limits.js';
+import { registerSessionEventsRoute } from './session-events-route.js';
+import { attachSocketIo, upgradesBesideSocketIo } from './socket-io.js';
+import { registerUserWebSocket } from './user-ws-route.js';
+
+/** Timings and limits; production uses the defaults, tests shorten them. */
+export interface RealtimeTuning {
+  /** How long an `/api/ws` client has to authenticate (SPEC §4: 5 s). */
+  authTimeoutMs?: number;
+  /** Ping interval of every socket; a peer that misses one is dropped. */
+  heartbeatMs?: number;
+  /** Interval of the SSE `: ping` comment. */
+  sseKeepAliveMs?: number;
+  limits?: Partial<RealtimeLimits>;
+}
+
+export interface RealtimeOptions extends RealtimeTuning {
+  service: ServiceBase;
+}
+
+/**
+ * Real-time delivery: WebSockets on `/ws` (000), `/socket.io` (000 for
+ * Socket.IO clients), `/ws/:session_id` (001) and `/api/ws` (003), and the
+ * SSE stream of a session's events. Registered after the auth plugin: it
+ * reads `app.authenticator` and the principal the auth hook puts on each
+ * upgrade request. Every connection is closed (1001) in the `http` stage
+ * of shutdown, before Redis goes.
+ */
+export const realtimePlugin = fp(
+  async (app: HttpServer, options: RealtimeOptions) => {
+    const { service } = options;
+    const heartbeatMs = options.heartbeatMs ?? 20_000;
+    const limits = { ...defaultRealtimeLimits, ...options.limits };
+    const hub = new ConnectionHub(service.subscriber(), service.metrics.registry, service.logger, {
+      heartbeatMs,
+      closeGraceMs: limits.closeGraceMs,
+    });
+    const deps: RealtimeDeps = {
+      hub,
+      log: new SessionEventLog(service.redis, service.keys, service.config.sessions.idleTtlS),
+      sessions: new SessionStore(service.redis, service.keys, service.config.sessions.idleTtlS),
+      authenticator: app.authenticator,
+      limits,
+    };
+    const io = attachSocketIo(app.server, deps, { heartbeatMs, logger: service.logger });
+
+    await app.register(websocket, {
+      options: { maxPayload: limits.maxFrameBytes, server: upgradesBesideSocketIo(app.server) },
+      preClose: async () => {
+        await hub.closeAll();
+        io.engine.close();
+        await new Promise((resolve) => app.websocketServer.close(resolve));
+      },
+    });
+    registerDispatchWebSocket(app, deps);
+    registerLeadWebSocket(app, deps);
+    registerUserWebSocket(app, deps, options.authTimeoutMs ?? 5_000);
+    registerSessionEventsRoute(app, { ...deps, keepAliveMs: options.sseKeepAliveMs ?? 15_000 });
+  },
+  { name: 'switchboard-realtime', fastify: '5.x', decorators: { fastify: ['authenticator'] } },
+);

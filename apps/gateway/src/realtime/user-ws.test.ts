@@ -1,0 +1,97 @@
+import { topics } from '@switchboard/contracts/topics';
+import { type PrivateRedis, startRedis } from '@switchboard/testkit/redis-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { startTestGateway, type TestGateway } from './test-fixtures/test-gateway.js';
+import { TestSocket } from './test-fixtures/test-socket.js';
+
+const authTimeoutMs = 300;
+const subjectOf = (token: string) =>
+  (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sub: string }).sub;
+
+describe('/api/ws: 003 per-user socket', () => {
+  let redis: PrivateRedis;
+  let gateway: TestGateway;
+  let access: string;
+  let refresh: string;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    gateway = await startTestGateway(redis, { authTimeoutMs });
+    ({ accessToken: access, refreshToken: refresh } = await gateway.register());
+  });
+  afterAll(async () => {
+    await gateway.stop();
+    await redis.stop();
+  });
+
+  it('closes a socket that does not authenticate in time with 4401', async () => {
+    const startedAt = Date.now();
+    const socket = await TestSocket.open(gateway.ws('/api/ws'));
+    expect((await socket.closed).code).toBe(4401);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(authTimeoutMs - 50);
+    expect(Date.now() - startedAt).toBeLessThan(authTimeoutMs + 1_000);
+    expect(socket.pending).toEqual([]);
+  });
+
+  it('authenticates by a first auth frame, then relays the user’s events and answers its own', async () => {
+    const socket = await TestSocket.open(gateway.ws('/api/ws'));
+    socket.send({ event: 'auth', data: { token: access } });
+    expect((await socket.event('status')).data).toMatchObject({
+      state: 'authenticated',
+      user_id: subjectOf(access),
+    });
+    // Past the deadline, an authenticated socket stays.
+    await new Promise((resolve) => setTimeout(resolve, authTimeoutMs + 100));
+    expect(socket.socket.readyState).toBe(WebSocket.OPEN);
+
+    await gateway.service.publisher.publish(
+      topics.user,
+      { event: 'feedback_request', data: { request_id: 'fr1', question: 'Ship it?' } },
+      subjectOf(access),
+    );
+    expect(await socket.event('feedback_request')).toEqual({
+      event: 'feedback_request',
+      data: { request_id: 'fr1', question: 'Ship it?' },
+    });
+
+    socket.send({ event: 'chat', data: { message: 'hi' } });
+    expect((await socket.event('error')).data).toEqual({
+      error: 'Chat is not available yet in this build.',
+      code: 'SB_NOT_IMPLEMENTED',
+    });
+    socket.send({ event: 'ping' });
+    expect((await socket.event('pong')).data.timestamp).toEqual(expect.any(String));
+    socket.send('{"event":');
+    expect((await socket.event('error')).data.code).toBe('SB_BAD_JSON');
+    socket.send({ event: 'sing', data: {} });
+    expect((await socket.event('error')).data.code).toBe('SB_VALIDATION');
+    expect(socket.socket.readyState).toBe(WebSocket.OPEN);
+    socket.close();
+  });
+
+  it('authenticates by the bearer subprotocol at once', async () => {
+    const socket = await TestSocket.open(gateway.ws('/api/ws'), ['bearer', access]);
+    expect(socket.socket.protocol).toBe('bearer');
+    expect((await socket.event('status')).data.user_id).toBe(subjectOf(access));
+    socket.close();
+  });
+
+  it('closes with 4401 for a bad or refresh token or a wrong first frame, 4403 for a session token', async () => {
+    const session = await gateway.openSession();
+    const closeCode = async (protocols: string[] | undefined, firstFrame?: unknown) => {
+      const socket = await TestSocket.open(gateway.ws('/api/ws'), protocols);
+      if (firstFrame !== undefined) socket.send(firstFrame);
+      const { code } = await socket.closed;
+      expect(socket.pending).toEqual([]);
+      return code;
+    };
+    expect(await closeCode(['bearer', 'not-a-token'])).toBe(4401);
+    expect(await closeCode(['bearer', session.token])).toBe(4403);
+    expect(await closeCode(undefined, { event: 'auth', data: { token: session.token } })).toBe(4403);
+    expect(await closeCode(undefined, { event: 'auth', data: { token: refresh } })).toBe(4401);
+    expect(await closeCode(undefined, { event: 'auth', data: { token: 'x.y.z' } })).toBe(4401);
+    expect(await closeCode(undefined, { event: 'chat', data: { message: 'hi' } })).toBe(4401);
+    expect(await closeCode(undefined, 'not json')).toBe(4401);
+  });
+});

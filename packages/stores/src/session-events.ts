@@ -1,0 +1,101 @@
+import {
+  type SessionEventData,
+  type SessionEventEntry,
+  type SessionEventName,
+  sessionEventEntryValidator,
+  streamEntryIdPattern,
+} from '@switchboard/contracts/session-events';
+import { topics } from '@switchboard/contracts/topics';
+import type { RedisKeys } from '@switchboard/runtime/redis-keys';
+import type { Redis } from 'ioredis';
+import { sessionIdPattern } from './sessions.js';
+
+/*
+ * Keys
+ *   {sb}:session-events:<id>   STREAM  fields `event` (name), `data` (JSON); MAXLEN ~ 1000;
+ *                              EXPIRE = session idle TTL, renewed by every append.
+ * Channel
+ *   <prefix>:events:session:<id>   every appended entry as `{id, event, data}` (topic `session`).
+ * Atomicity: XADD, EXPIRE and PUBLISH run in one script, so subscribers receive entries in stream id
+ * order. Readers that join a replay to the live feed drop ids they have already passed; an entry
+ * published out of order would be dropped with them.
+ */
+
+const appendScript = `
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'event', ARGV[2], 'data', ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('PUBLISH', ARGV[5], '{"id":"' .. id .. '","event":"' .. ARGV[2] .. '","data":' .. ARGV[3] .. '}')
+return id
+`;
+
+/** Enough to replay a reply in flight after a reconnect; older entries are trimmed. */
+const defaultMaxLength = 1000;
+const maxPage = 1000;
+
+export class SessionEventLog {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly idleTtlS: number,
+    private readonly maxLength = defaultMaxLength,
+  ) {}
+
+  private key(sessionId: string): string {
+    if (!sessionIdPattern.test(sessionId))
+      throw new TypeError(`invalid session id ${JSON.stringify(sessionId)}`);
+    return this.keys.key('session-events', sessionId);
+  }
+
+  /** Appends an event to the session's stream and publishes it; returns the stored entry. */
+  async append<N extends SessionEventName>(
+    sessionId: string,
+    event: N,
+    data: SessionEventData<N>,
+  ): Promise<SessionEventEntry> {
+    const candidate = { id: '0-0', event, data };
+    if (!sessionEventEntryValidator.Check(candidate)) {
+      throw new TypeError(`invalid ${event} event data for session ${sessionId}`);
+    }
+    const id = (await this.redis.eval(
+      appendScript,
+      1,
+      this.key(sessionId),
+      String(this.maxLength),
+      event,
+      JSON.stringify(data),
+      String(this.idleTtlS),
+      this.keys.channel(topics.session.channel(sessionId)),
+    )) as string;
+    return { ...candidate, id } as SessionEventEntry;
+  }
+
+  /**
+   * Up to `limit` entries stored after `lastId` (exclusive), oldest first.
+   * Entries that no longer match the contract are skipped, never passed on.
+   */
+  async after(sessionId: string, lastId: string, limit = 100): Promise<SessionEventEntry[]> {
+    if (!streamEntryIdPattern.test(lastId))
+      throw new TypeError(`invalid stream entry id ${JSON.stringify(lastId)}`);
+    const count = Math.min(Math.max(1, Math.floor(limit)), maxPage);
+    const rows = await this.redis.xrange(this.key(sessionId), `(${lastId}`, '+', 'COUNT', count);
+    const entries: SessionEventEntry[] = [];
+    for (const [id, fields] of rows) {
+      const entry = parseEntry(id, fields);
+      if (entry) entries.push(entry);
+    }
+    return entries;
+  }
+}
+
+function parseEntry(id: string, fields: string[]): SessionEventEntry | null {
+  const values = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) values.set(fields[i]!, fields[i + 1]!);
+  let data: unknown;
+  try {
+    data = JSON.parse(values.get('data') ?? '');
+  } catch {
+    return null;
+  }
+  const entry = { id, event: values.get('event'), data };
+  return sessionEventEntryValidator.Check(entry) ? entry : null;
+}
