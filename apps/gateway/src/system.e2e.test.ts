@@ -1,4 +1,7 @@
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type StatusBody, statusBodyValidator } from '@switchboard/contracts/health';
 import { serviceNames } from '@switchboard/contracts/services';
@@ -18,6 +21,7 @@ const heartbeatTtlS = 3;
 describe('the four services as real processes', () => {
   let redis: PrivateRedis;
   let gatewayUrl: string;
+  let dataDir: string;
   const processes = new Map<string, RunningProcess>();
 
   async function status(): Promise<StatusBody> {
@@ -51,6 +55,7 @@ describe('the four services as real processes', () => {
       if (!existsSync(entry)) throw new Error(`${entry} is missing: build first (npm test does)`);
     }
     redis = await startRedis();
+    dataDir = await mkdtemp(join(tmpdir(), 'sb-e2e-'));
     const ports = {
       PORT: await freePort(),
       CHAT_PORT: await freePort(),
@@ -62,6 +67,7 @@ describe('the four services as real processes', () => {
       NODE_ENV: 'test',
       REDIS_URL: redis.url,
       REDIS_PREFIX: redis.prefix(),
+      DATA_DIR: dataDir,
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       HEARTBEAT_TTL_S: String(heartbeatTtlS),
@@ -79,6 +85,7 @@ describe('the four services as real processes', () => {
   afterAll(async () => {
     await Promise.all([...processes.values()].map((running) => running.stop(2_000)));
     await redis?.stop();
+    await rm(dataDir, { recursive: true, force: true });
   });
 
   it('shows all four healthy on /status, and /ready answers 200', async () => {

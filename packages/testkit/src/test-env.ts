@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { PrivateRedis } from './redis-server.js';
 
 /**
@@ -10,6 +12,8 @@ export function testEnv(redis: PrivateRedis, overrides: Record<string, string> =
     NODE_ENV: 'test',
     REDIS_URL: redis.url,
     REDIS_PREFIX: redis.prefix(),
+    // Generated secrets and outboxes go to a scratch dir, never the checkout's .data.
+    DATA_DIR: join(tmpdir(), `sb-test-data-${process.pid}`),
     LOG_LEVEL: 'silent',
     HOST: '127.0.0.1',
     HEARTBEAT_TTL_S: '3',
