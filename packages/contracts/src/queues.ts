@@ -1,6 +1,13 @@
 import { type Static, type TSchema, Type } from 'typebox';
 import type { Validator } from 'typebox/compile';
 import { Compile } from 'typebox/compile';
+import {
+  ChannelNameSchema,
+  DeliverPayload,
+  DeliverResult,
+  SendTestEmailPayload,
+  SendTestEmailResult,
+} from './notifications.js';
 import { ServiceNameSchema, type WorkerServiceName } from './services.js';
 
 /**
@@ -66,9 +73,24 @@ export type PingResult = Static<typeof PingResult>;
 
 const pingJob = defineJob(PingPayload, PingResult);
 
+const FeedbackRef = Type.Object({ request_id: Type.String({ minLength: 1, maxLength: 128 }) });
+
 /** Every queue, by the service that consumes it. */
 export const queues = {
   chat: defineQueue('chat', { ping: pingJob }),
-  notifications: defineQueue('notifications', { ping: pingJob }),
+  notifications: defineQueue('notifications', {
+    ping: pingJob,
+    deliver: defineJob(DeliverPayload, DeliverResult),
+    send_test_email: defineJob(SendTestEmailPayload, SendTestEmailResult),
+    /** A delayed job at a feedback request's expiry. */
+    feedback_expire: defineJob(FeedbackRef, Type.Object({ expired: Type.Boolean() })),
+    /** After the first answer: update every other channel's copy. */
+    feedback_sync: defineJob(FeedbackRef, Type.Object({ updated: Type.Array(ChannelNameSchema) })),
+    /** A Slack interactivity payload, verified and acknowledged by the gateway, processed here. */
+    slack_interaction: defineJob(
+      Type.Object({ payload: Type.String({ minLength: 2, maxLength: 100_000 }) }),
+      Type.Object({ outcome: Type.String() }),
+    ),
+  }),
   integration: defineQueue('integration', { ping: pingJob }),
 } as const satisfies Record<WorkerServiceName, QueueContract>;
