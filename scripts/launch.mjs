@@ -108,9 +108,9 @@ async function start() {
     process.stdout.write(
       `✓ Switchboard is up: http://localhost:${port}\n  status: http://localhost:${port}/status\n` +
         `  API docs: http://localhost:${port}/docs\n` +
-        (admin.file
-          ? `  admin API key: ${admin.key}\n    (generated once, kept in ${path.relative(root, admin.file)}; send it as x-api-key)\n`
-          : '  admin API key: the ADMIN_API_KEY you set\n'),
+        (admin.created
+          ? `  admin API key (shown this once; kept in ${path.relative(root, admin.file)}): ${admin.key}\n    send it as the x-api-key header\n`
+          : `  admin API key: ${admin.file ? `in ${path.relative(root, admin.file)}` : 'the ADMIN_API_KEY you set'}\n`),
     );
 
     const exit = await services.firstExit;

@@ -10,21 +10,23 @@ import path from 'node:path';
  *
  * @param {NodeJS.ProcessEnv} env
  * @param {string} dataDir
- * @returns {{ key: string, file: string | undefined }}
+ * @returns {{ key: string, file: string | undefined, created: boolean }}
  */
 export function adminApiKey(env, dataDir) {
-  if (env.ADMIN_API_KEY) return { key: env.ADMIN_API_KEY, file: undefined };
+  if (env.ADMIN_API_KEY) return { key: env.ADMIN_API_KEY, file: undefined, created: false };
   const dir = path.join(dataDir, 'secrets');
   const file = path.join(dir, 'admin-api-key');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const candidate = path.join(dir, `.admin-api-key.${process.pid}`);
   writeFileSync(candidate, randomBytes(32).toString('base64url'), { mode: 0o600 });
+  let created = true;
   try {
     linkSync(candidate, file);
   } catch (error) {
     if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'EEXIST') throw error;
+    created = false;
   } finally {
     rmSync(candidate, { force: true });
   }
-  return { key: readFileSync(file, 'utf8').trim(), file };
+  return { key: readFileSync(file, 'utf8').trim(), file, created };
 }

@@ -21,7 +21,9 @@ describe('adminApiKey', () => {
     expect(first.key).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(first.file).toBe(path.join(dataDir, 'secrets', 'admin-api-key'));
     expect(statSync(first.file!).mode & 0o777).toBe(0o600);
-    expect(adminApiKey({}, dataDir).key).toBe(first.key);
+    expect(first.created).toBe(true);
+    const again = adminApiKey({}, dataDir);
+    expect(again).toMatchObject({ key: first.key, created: false });
   });
 
   it('uses ADMIN_API_KEY when set and writes nothing', () => {
@@ -29,6 +31,7 @@ describe('adminApiKey', () => {
     expect(adminApiKey({ ADMIN_API_KEY: 'operator-chosen-key-000000000' }, dataDir)).toEqual({
       key: 'operator-chosen-key-000000000',
       file: undefined,
+      created: false,
     });
   });
 });

@@ -49,14 +49,14 @@ export function registerSessionRoutes(app: HttpServer, sessions: SessionStore): 
         ...(principal.kind === 'user' ? { ownerId: principal.userId } : {}),
         metadata: request.body?.metadata ?? {},
       });
-      // A fresh UUID cannot collide; null here would mean Redis lost the write.
-      if (!session) throw new Error('session id collision');
+      // The id is a fresh UUID, so `create` refusing it means something is badly wrong.
+      if (!session) throw new Error('a new session id was already taken');
       return reply.status(201).send({
         session_id: session.id,
         assistant: session.assistant,
         created_at: session.created_at,
         expires_at: session.expires_at,
-        session_token: await app.sessionTokens.issue(session.id),
+        session_token: await app.sessionTokens.issue(session),
       });
     },
   );

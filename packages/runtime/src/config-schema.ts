@@ -30,6 +30,7 @@ export const EnvSchema = Type.Object({
   DATA_DIR: Type.String({ minLength: 1, default: '.data' }),
   PUBLIC_URL: opt(url),
   CORS_ORIGINS: opt(Type.String()),
+  TRUST_PROXY: opt(Type.String({ pattern: '^(true|false|[0-9]{1,2}|[0-9a-fA-F.:/,\\s]+)$' })),
   HEARTBEAT_TTL_S: seconds(15, 2),
   SHUTDOWN_GRACE_MS: millis(10_000, 100),
   RETRY_BASE_MS: millis(2_000),

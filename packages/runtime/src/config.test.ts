@@ -134,6 +134,14 @@ describe('loadConfig', () => {
     expect(config.powercode.verifySsl).toBe(false);
   });
 
+  it('reads TRUST_PROXY as off, on, a hop count or a list of proxies', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    expect(problemsOf({ TRUST_PROXY: 'everyone!' })).toEqual([expect.stringMatching(/^TRUST_PROXY: /)]);
+  });
+
   it('needs a key or a credential endpoint when the openai provider is forced', () => {
     expect(problemsOf({ LLM_PROVIDER: 'openai' })).toEqual([
       expect.stringMatching(/^OPENAI_API_KEY: missing/),

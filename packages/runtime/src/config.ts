@@ -23,6 +23,8 @@ export interface Config {
   dataDir: string;
   publicUrl: string;
   corsOrigins: string[];
+  /** Fastify's `trustProxy`: whether (or which hops) may set X-Forwarded-For, so limits see real client IPs. */
+  trustProxy: boolean | number | string[];
   heartbeatTtlS: number;
   shutdownGraceMs: number;
   retry: { baseMs: number; maxAttempts: number };
@@ -105,6 +107,13 @@ function splitList(value: string | undefined): string[] {
     .filter((item) => item !== '');
 }
 
+function parseTrustProxy(value: string | undefined): boolean | number | string[] {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^[0-9]+$/.test(value)) return Number(value);
+  return splitList(value);
+}
+
 /**
  * Reads, converts and checks the environment. Pure: the same input gives the
  * same output and nothing else is touched. Throws one ConfigError naming every
@@ -184,6 +193,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     dataDir: e.DATA_DIR,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     corsOrigins,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
     heartbeatTtlS: e.HEARTBEAT_TTL_S,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     retry: { baseMs: e.RETRY_BASE_MS, maxAttempts: e.RETRY_MAX_ATTEMPTS },

@@ -33,6 +33,7 @@ export interface HttpServerOptions {
    * security headers, auth hooks), registered before any route.
    */
   setup?: (app: HttpServer) => Promise<void>;
+  trustProxy?: boolean | number | string[];
   /** Who may scrape `/metrics`: open on internal ports, restricted on a public one. */
   metricsPolicy?: RoutePolicy;
 }
@@ -79,6 +80,11 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     }),
     bodyLimit: options.bodyLimit ?? 1_048_576,
     return503OnClosing: true,
+    // A hop count means: trust that many proxies nearest to us.
+    trustProxy:
+      typeof options.trustProxy === 'number'
+        ? (_address: string, hop: number) => hop < (options.trustProxy as number)
+        : (options.trustProxy ?? false),
     // Errors Fastify raises before routing (a malformed URL, an over-long parameter) get the standard body too.
     frameworkErrors: (error, request, reply) => {
       (reply as FastifyReply)

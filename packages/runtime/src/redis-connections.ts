@@ -2,8 +2,9 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from './logger.js';
 
 /**
- * - `commands`: request-path reads and writes; fails fast (a few retries) so an
- *   HTTP handler answers 503 instead of hanging while Redis is away.
+ * - `commands`: request-path reads and writes; fails fast (a few retries, a
+ *   per-command timeout) so an HTTP handler answers 503 instead of hanging
+ *   while Redis is away or stalled.
  * - `subscriber`: pub/sub only; resubscribes by itself after a reconnect.
  * - `worker`: BullMQ workers and queue-event listeners, which block on Redis and
  *   must retry forever (`maxRetriesPerRequest: null`, as BullMQ requires).
@@ -11,7 +12,8 @@ import type { Logger } from './logger.js';
 export type RedisRole = 'commands' | 'subscriber' | 'worker';
 
 const roleOptions: Record<RedisRole, RedisOptions> = {
-  commands: { maxRetriesPerRequest: 2, enableOfflineQueue: true },
+  // commandTimeout: a Redis that accepts the connection but stops answering must not hang requests.
+  commands: { maxRetriesPerRequest: 2, enableOfflineQueue: true, commandTimeout: 1_500 },
   subscriber: { maxRetriesPerRequest: null, autoResubscribe: true },
   worker: { maxRetriesPerRequest: null, enableReadyCheck: true },
 };

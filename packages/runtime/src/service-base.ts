@@ -102,6 +102,7 @@ export class ServiceBase {
       logger: service.logger,
       metrics: service.metrics,
       readiness: () => service.readiness(),
+      trustProxy: options.config.trustProxy,
       ...(options.httpSetup ? { setup: (app: HttpServer) => options.httpSetup!(app, service) } : {}),
       ...(options.metricsPolicy ? { metricsPolicy: options.metricsPolicy } : {}),
     });

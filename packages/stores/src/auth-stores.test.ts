@@ -30,9 +30,10 @@ describe('auth stores', () => {
     expect(await users.findByLogin('U3@EXAMPLE.COM')).toMatchObject({ email: 'u3@example.com' });
   });
 
-  it('makes ADMIN_EMAIL an admin even when it is not first, and frees names on delete', async () => {
+  it('makes ADMIN_EMAIL the admin and nobody else, and frees names on delete', async () => {
     const users = new UserStore(client, redisKeys(redis.prefix()));
-    await users.register({ email: 'first@example.com', username: 'first', passwordHash: 'h' });
+    const first = await users.register({ email: 'first@example.com', username: 'first', passwordHash: 'h' }, 'boss@example.com');
+    expect(first.ok && first.user.role).toBe('user');
     const boss = await users.register(
       { email: 'Boss@Example.com', username: 'boss', passwordHash: 'h' },
       'boss@example.com',

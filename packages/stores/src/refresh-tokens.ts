@@ -81,8 +81,13 @@ export class RefreshTokenStore {
     return { ok: false, reason: outcome as 'invalid' | 'revoked' | 'reused' };
   }
 
+  /** An expired family is already dead; only a live one is marked (so no key is left without a TTL). */
   async revokeFamily(family: string): Promise<void> {
-    await this.redis.hset(this.familyKey(family), 'revoked', '1');
+    await this.redis.eval(
+      "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'revoked', '1') end return 1",
+      1,
+      this.familyKey(family),
+    );
   }
 
   /** A family is live while it exists and has not been revoked (logout, reuse). */

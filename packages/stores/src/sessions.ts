@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { RedisKeys } from '@switchboard/runtime/redis-keys';
 import type { Redis } from 'ioredis';
 
@@ -18,6 +18,11 @@ export interface SessionRecord {
   last_active_at: string;
   expires_at: string;
   metadata: Record<string, unknown>;
+  /**
+   * Bound into the session's tokens: a token outlives neither its session nor
+   * a later session that reuses the same caller-chosen id.
+   */
+  token_nonce: string;
 }
 
 export interface NewSession {
@@ -58,6 +63,7 @@ export class SessionStore {
       last_active_at: now.toISOString(),
       expires_at: new Date(now.getTime() + this.idleTtlS * 1000).toISOString(),
       metadata: input.metadata ?? {},
+      token_nonce: randomBytes(12).toString('base64url'),
     };
     const created = await this.redis.set(this.key(id), JSON.stringify(record), 'EX', this.idleTtlS, 'NX');
     if (created !== 'OK') return null;

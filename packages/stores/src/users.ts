@@ -30,7 +30,7 @@ const registerScript = `
 if redis.call('EXISTS', KEYS[2]) == 1 then return 'email' end
 if redis.call('EXISTS', KEYS[3]) == 1 then return 'username' end
 local role = ARGV[6]
-if role ~= 'admin' and redis.call('SCARD', KEYS[4]) == 0 then role = 'admin' end
+if role ~= 'admin' and ARGV[7] == '1' and redis.call('SCARD', KEYS[4]) == 0 then role = 'admin' end
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'email', ARGV[2], 'username', ARGV[3], 'password_hash', ARGV[4],
   'created_at', ARGV[5], 'role', role)
 redis.call('SET', KEYS[2], ARGV[1])
@@ -52,8 +52,9 @@ export class UserStore {
   }
 
   /**
-   * Creates a user. The first user ever, or one whose email is `adminEmail`,
-   * becomes admin; everyone else is a plain user.
+   * Creates a user. The user whose email is `adminEmail` becomes admin; when
+   * no `adminEmail` is configured, the first user ever does. Everyone else is
+   * a plain user (so a configured admin address cannot be beaten to it).
    */
   async register(
     input: { email: string; username: string; passwordHash: string },
@@ -75,6 +76,7 @@ export class UserStore {
       input.passwordHash,
       createdAt,
       adminEmail !== undefined && adminEmail === email ? 'admin' : 'user',
+      adminEmail === undefined ? '1' : '0',
     )) as string;
     if (taken === 'email' || taken === 'username') return { ok: false, taken };
     return {

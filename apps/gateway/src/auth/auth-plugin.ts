@@ -13,7 +13,7 @@ import { registerAuthRoutes } from './auth-routes.js';
 import { CredentialAuthenticator } from './authenticator.js';
 import { credentialOf } from './credentials.js';
 import { LoginThrottle } from './login-throttle.js';
-import type { Authenticator, Principal, SessionTokenIssuer } from './principal.js';
+import { type Authenticator, anonymous, type SessionTokenIssuer } from './principal.js';
 import { TokenService } from './tokens.js';
 
 declare module 'fastify' {
@@ -28,7 +28,6 @@ declare module 'fastify' {
 }
 
 const refreshLifetimeMs = 7 * 24 * 3_600_000;
-const anonymous: Principal = { kind: 'anonymous' };
 
 /**
  * Users, tokens and API keys: resolves `request.principal` for every request
@@ -58,7 +57,7 @@ export const authPlugin = fp(
       bootstrapAdminKey: config.auth.adminApiKey,
     });
     app.decorate('authenticator', authenticator);
-    app.decorate('sessionTokens', { issue: async (sessionId: string) => tokens.signSession(sessionId) });
+    app.decorate('sessionTokens', { issue: async (session) => tokens.signSession(session) });
     app.decorateRequest('principal', null as unknown as never);
     app.decorateRequest('credentialError', null);
 

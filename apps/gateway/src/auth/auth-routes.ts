@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { LoginThrottle } from './login-throttle.js';
 import { checkPasswordPolicy, hashPassword, passwordMatches } from './passwords.js';
+import { bearerChallenge } from './principal.js';
 import { accessTokenTtlS, type TokenService } from './tokens.js';
 
 export interface AuthRouteDeps {
@@ -16,8 +17,6 @@ export interface AuthRouteDeps {
   throttle: LoginThrottle;
   adminEmail: string | undefined;
 }
-
-const bearerChallenge = { 'www-authenticate': 'Bearer' };
 
 /** 003's `/api/auth/*`, with rotation, reuse detection, logout and throttling added. */
 export function registerAuthRoutes(fastify: FastifyInstance, deps: AuthRouteDeps): void {
@@ -72,15 +71,14 @@ export function registerAuthRoutes(fastify: FastifyInstance, deps: AuthRouteDeps
     },
     async (request) => {
       const { username: login, password } = request.body;
-      await throttle.check(login, request.ip);
+      await throttle.begin(login, request.ip);
       const user = await users.findByLogin(login);
       if (!(await passwordMatches(password, user?.password_hash)) || !user) {
-        await throttle.recordFailure(login, request.ip);
         throw new AppError('SB_UNAUTHENTICATED', 'Incorrect username or password.', undefined, {
           headers: bearerChallenge,
         });
       }
-      await throttle.recordSuccess(login, request.ip);
+      await throttle.succeeded(login, request.ip);
       return pairFor(user, await refreshTokens.issue(user.id));
     },
   );

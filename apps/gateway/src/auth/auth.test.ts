@@ -256,8 +256,69 @@ describe('users and tokens', () => {
       remoteAddress: '10.1.1.1',
     });
     expect(elsewhere.statusCode).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
-    expect((await attempt(body.password)).statusCode).toBe(200);
+    await expect
+      .poll(async () => (await attempt(body.password)).statusCode, { timeout: 5_000, interval: 300 })
+      .toBe(200);
+  });
+
+  it('counts a burst of parallel guesses as they arrive', async () => {
+    const { body } = await register();
+    const statuses = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        inject({
+          method: 'POST',
+          url: '/api/auth/login',
+          payload: { username: body.username, password: 'wrong-password-1' },
+          remoteAddress: '10.7.7.7',
+        }).then((response) => response.statusCode),
+      ),
+    );
+    expect(statuses.filter((status) => status === 401)).toHaveLength(3);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(27);
+  });
+
+  it('answers 503, not a hang, when Redis stalls while a token is checked', async () => {
+    const { tokens } = await register();
+    redis.pause();
+    try {
+      const response = await inject({
+        method: 'GET',
+        url: '/api/auth/me',
+        headers: bearer(tokens.access_token),
+      });
+      expect(response.statusCode).toBe(503);
+      expect(response.json().code).toBe('SB_UNAVAILABLE');
+    } finally {
+      redis.resume();
+    }
+    expect(
+      (await inject({ method: 'GET', url: '/api/auth/me', headers: bearer(tokens.access_token) })).statusCode,
+    ).toBe(200);
+  });
+
+  it('refuses user routes to nobody (401) and session routes to another session (403)', async () => {
+    const catalog = gateway.http.routeCatalog.filter((route) => route.method !== 'HEAD');
+    const fill = (url: string, sessionId: string) =>
+      url.replace(/:(\w+)/g, (_, name: string) => (name === 'id' || name === 'session_id' ? sessionId : 'x'));
+    const mine = (await inject({ method: 'POST', url: '/api/sessions', payload: {} })).json();
+    const theirs = (await inject({ method: 'POST', url: '/api/sessions', payload: {} })).json();
+    const userRoutes = catalog.filter((route) => route.policy === 'user');
+    const sessionRoutes = catalog.filter((route) => route.policy === 'session');
+    expect(userRoutes.length).toBeGreaterThan(0);
+    expect(sessionRoutes.length).toBeGreaterThan(0);
+    for (const route of userRoutes) {
+      const response = await inject({ method: route.method as 'GET', url: fill(route.url, mine.session_id) });
+      expect(response.statusCode, `${route.method} ${route.url}`).toBe(401);
+    }
+    for (const route of sessionRoutes) {
+      const url = fill(route.url, theirs.session_id);
+      expect(
+        (await inject({ method: route.method as 'GET', url })).statusCode,
+        `${route.method} ${route.url}`,
+      ).toBe(401);
+      const other = await inject({ method: route.method as 'GET', url, headers: bearer(mine.session_token) });
+      expect(other.statusCode, `${route.method} ${route.url}`).toBe(403);
+    }
   });
 
   describe('API keys and policies', () => {

@@ -1,11 +1,20 @@
-import type { FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** Just what a credential can ride on: a Fastify request, or a Socket.IO handshake. */
+export interface CredentialCarrier {
+  headers: IncomingHttpHeaders;
+  query?: unknown;
+}
 
 /**
  * The credential a request carries, wherever the SPEC lets it ride:
  * `Authorization: Bearer`, `x-api-key`, and for WebSocket upgrades (where
  * browsers cannot set headers) `?token=` or `Sec-WebSocket-Protocol: bearer, <token>`.
  */
-export function credentialOf(request: FastifyRequest): string | undefined {
+export function credentialOf(
+  request: CredentialCarrier,
+  options: { allowQueryToken?: boolean } = {},
+): string | undefined {
   const authorization = request.headers.authorization;
   if (typeof authorization === 'string') {
     const match = /^Bearer\s+(\S{1,4096})$/i.exec(authorization.trim());
@@ -13,7 +22,7 @@ export function credentialOf(request: FastifyRequest): string | undefined {
   }
   const apiKey = request.headers['x-api-key'];
   if (typeof apiKey === 'string' && apiKey.length > 0 && apiKey.length <= 4096) return apiKey;
-  if (request.headers.upgrade?.toLowerCase() === 'websocket') {
+  if (options.allowQueryToken || request.headers.upgrade?.toLowerCase() === 'websocket') {
     const protocols = request.headers['sec-websocket-protocol'];
     if (typeof protocols === 'string') {
       const [scheme, token] = protocols.split(',').map((part) => part.trim());

@@ -3,10 +3,8 @@ import type { RoutePolicy } from '@switchboard/runtime/http-server';
 import type { SessionStore } from '@switchboard/stores/sessions';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { isAdmin, type Principal } from './principal.js';
+import { bearerChallenge, isAdmin, type Principal } from './principal.js';
 import { maySeeSession } from './session-access.js';
-
-const bearerChallenge = { 'www-authenticate': 'Bearer' };
 
 function unauthenticated(request: FastifyRequest): AppError {
   if (request.credentialError) {

@@ -21,6 +21,11 @@ export type Principal =
   | { kind: 'api_key'; keyId: string; scopes: readonly ApiKeyScope[]; bootstrap: boolean }
   | { kind: 'session'; sessionId: string };
 
+export const anonymous: Principal = { kind: 'anonymous' };
+
+/** The challenge every 401 carries, as OAuth2 bearer clients expect. */
+export const bearerChallenge = { 'www-authenticate': 'Bearer' };
+
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal;
@@ -34,7 +39,7 @@ export interface Authenticator {
 
 /** Issues the token that gives an anonymous caller rights to the one session it created. */
 export interface SessionTokenIssuer {
-  issue(sessionId: string): Promise<string>;
+  issue(session: { id: string; token_nonce: string }): Promise<string>;
 }
 
 export function isAdmin(principal: Principal): boolean {

@@ -17,6 +17,8 @@ export interface AccessClaims {
 export interface SessionClaims {
   typ: 'session';
   sid: string;
+  /** The session's `token_nonce`: the token is valid for that very session only. */
+  non: string;
   jti: string;
 }
 
@@ -36,8 +38,8 @@ export class TokenService {
     );
   }
 
-  signSession(sessionId: string): string {
-    return this.jwt.sign({ typ: 'session', sid: sessionId, jti: randomUUID() });
+  signSession(session: { id: string; token_nonce: string }): string {
+    return this.jwt.sign({ typ: 'session', sid: session.id, non: session.token_nonce, jti: randomUUID() });
   }
 
   verify(token: string): AccessClaims | SessionClaims {
@@ -64,7 +66,9 @@ export class TokenService {
     ) {
       return claims as unknown as AccessClaims;
     }
-    if (claims.typ === 'session' && typeof claims.sid === 'string') return claims as unknown as SessionClaims;
+    if (claims.typ === 'session' && typeof claims.sid === 'string' && typeof claims.non === 'string') {
+      return claims as unknown as SessionClaims;
+    }
     throw new AppError('SB_UNAUTHENTICATED', 'The token is not an access or session token.');
   }
 }

@@ -1,7 +1,7 @@
 import type { ServiceBase } from '@switchboard/runtime/service-base';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Principal } from '../auth/principal.js';
+import { anonymous, type Principal } from '../auth/principal.js';
 import { type LimitKind, RequestLimits, rateLimitHeaders } from './request-limits.js';
 
 declare module 'fastify' {
@@ -21,8 +21,6 @@ declare module 'fastify' {
 // The runtime's operational routes cannot name a gateway setting; probes and
 // scrapes must still never be refused, or a busy IP would look like an outage.
 const operationalRoutes = new Set(['/health', '/api/health', '/ready', '/metrics']);
-
-const anonymous: Principal = { kind: 'anonymous' };
 
 function callerBudget(principal: Principal, ip: string): { kind: LimitKind; id: string } {
   switch (principal.kind) {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpServer } from '@switchboard/runtime/http-server';
+import { anonymous } from '../auth/principal.js';
 import { DispatchConversation } from './dispatch-protocol.js';
 import { envelopeError, parseEnvelope } from './envelope-frames.js';
-import { anonymous, type RealtimeDeps } from './realtime-deps.js';
+import type { RealtimeDeps } from './realtime-deps.js';
 import { registerWebSocketRoute } from './websocket-route.js';
 import { WsClient } from './ws-client.js';
 

@@ -2,9 +2,10 @@ import { type SessionEventEntry, streamEntryIdPattern } from '@switchboard/contr
 import type { HttpServer } from '@switchboard/runtime/http-server';
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
+import { anonymous } from '../auth/principal.js';
 import { maySeeSession } from '../auth/session-access.js';
 import { chatUnavailable } from './dispatch-protocol.js';
-import { anonymous, type RealtimeDeps } from './realtime-deps.js';
+import type { RealtimeDeps } from './realtime-deps.js';
 import { followSession } from './session-feed.js';
 import { registerWebSocketRoute } from './websocket-route.js';
 import { WsClient } from './ws-client.js';

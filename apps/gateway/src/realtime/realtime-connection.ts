@@ -54,9 +54,20 @@ export abstract class RealtimeConnection implements HubConnection {
   /** Bytes queued for the client and not yet handed to the network. */
   protected abstract queuedBytes(): number;
 
-  /** Runs `task` after everything queued before it (setup that messages must wait for). */
+  /**
+   * Runs `task` after everything queued before it (setup that messages must
+   * wait for). A setup that fails closes the connection (1011): a socket left
+   * half set up would stay open following nothing.
+   */
   enqueue(task: () => unknown): void {
-    this.tasks.push(task);
+    this.tasks.push(async () => {
+      try {
+        await task();
+      } catch (error) {
+        this.logger.error({ err: error, path: this.path }, 'realtime connection setup failed');
+        this.close(1011, 'Could not set up the connection');
+      }
+    });
   }
 
   /** Resolves when the client has caught up enough for a replay to go on. */

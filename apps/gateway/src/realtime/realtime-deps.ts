@@ -1,6 +1,6 @@
 import type { SessionEventLog } from '@switchboard/stores/session-events';
 import type { SessionStore } from '@switchboard/stores/sessions';
-import type { Authenticator, Principal } from '../auth/principal.js';
+import type { Authenticator } from '../auth/principal.js';
 import type { ConnectionHub } from './connection-hub.js';
 import type { RealtimeLimits } from './realtime-limits.js';
 
@@ -12,6 +12,3 @@ export interface RealtimeDeps {
   authenticator: Authenticator;
   limits: RealtimeLimits;
 }
-
-/** A request the auth hook has not resolved (or no auth hook at all) is anonymous. */
-export const anonymous: Principal = { kind: 'anonymous' };

@@ -52,7 +52,11 @@ export const realtimePlugin = fp(
       authenticator: app.authenticator,
       limits,
     };
-    const io = attachSocketIo(app.server, deps, { heartbeatMs, logger: service.logger });
+    const io = attachSocketIo(app.server, deps, {
+      heartbeatMs,
+      logger: service.logger,
+      spendIpBudget: (ip) => app.requestLimits.consume('ip', ip),
+    });
 
     await app.register(websocket, {
       options: { maxPayload: limits.maxFrameBytes, server: upgradesBesideSocketIo(app.server) },
@@ -67,5 +71,9 @@ export const realtimePlugin = fp(
     registerUserWebSocket(app, deps, options.authTimeoutMs ?? 5_000);
     registerSessionEventsRoute(app, { ...deps, keepAliveMs: options.sseKeepAliveMs ?? 15_000 });
   },
-  { name: 'switchboard-realtime', fastify: '5.x', decorators: { fastify: ['authenticator'] } },
+  {
+    name: 'switchboard-realtime',
+    fastify: '5.x',
+    decorators: { fastify: ['authenticator', 'requestLimits'] },
+  },
 );

@@ -1,14 +1,17 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, Server as NodeHttpServer } from 'node:http';
 import type { ErrorCode } from '@switchboard/contracts/errors';
+import { isAppError } from '@switchboard/runtime/app-error';
 import type { FastifyBaseLogger } from 'fastify';
 import { type DefaultEventsMap, type Socket, Server as SocketIoServer } from 'socket.io';
 import { WebSocketServer } from 'ws';
+import { credentialOf } from '../auth/credentials.js';
 import type { Principal } from '../auth/principal.js';
+import { anonymous } from '../auth/principal.js';
 import type { ConnectionHub } from './connection-hub.js';
 import { DispatchConversation } from './dispatch-protocol.js';
 import { RealtimeConnection } from './realtime-connection.js';
-import { anonymous, type RealtimeDeps } from './realtime-deps.js';
+import type { RealtimeDeps } from './realtime-deps.js';
 import type { RealtimeLimits } from './realtime-limits.js';
 
 const socketIoPath = '/socket.io';
@@ -38,11 +41,14 @@ export function upgradesBesideSocketIo(server: NodeHttpServer): NodeHttpServer {
   return relay as unknown as NodeHttpServer;
 }
 
-/** The credential of a Socket.IO handshake: socket.io-client's `auth: {token}`, else `Authorization: Bearer`. */
+/**
+ * The credential of a Socket.IO handshake: socket.io-client's `auth: {token}`,
+ * else whatever the HTTP routes accept (`Authorization`, `x-api-key`, `?token=`).
+ */
 function handshakeCredential(handshake: DispatchSocket['handshake']): string | undefined {
   const token: unknown = handshake.auth.token;
   if (typeof token === 'string' && token.length > 0 && token.length <= 4096) return token;
-  return /^Bearer\s+(\S{1,4096})$/i.exec(handshake.headers.authorization?.trim() ?? '')?.[1];
+  return credentialOf({ headers: handshake.headers, query: handshake.query }, { allowQueryToken: true });
 }
 
 /**
@@ -105,6 +111,12 @@ class SocketIoClient extends RealtimeConnection {
 export interface SocketIoOptions {
   heartbeatMs: number;
   logger: FastifyBaseLogger;
+  /**
+   * Spends one unit of the caller's per-IP budget, throwing when it is spent:
+   * engine.io serves `/socket.io` before Fastify's hooks, so the handshake
+   * must be limited here.
+   */
+  spendIpBudget: (ip: string) => Promise<unknown>;
 }
 
 /**
@@ -131,17 +143,21 @@ export function attachSocketIo(
   });
   io.attach(server);
   io.use((socket, next) => {
-    const credential = handshakeCredential(socket.handshake);
-    if (credential === undefined) {
-      socket.data.principal = anonymous;
-      return next();
-    }
-    deps.authenticator.authenticate(credential).then(
-      (principal) => {
-        socket.data.principal = principal;
-        next();
+    const admit = async () => {
+      await options.spendIpBudget(socket.handshake.address);
+      const credential = handshakeCredential(socket.handshake);
+      socket.data.principal =
+        credential === undefined ? anonymous : await deps.authenticator.authenticate(credential);
+    };
+    admit().then(
+      () => next(),
+      (error: unknown) => {
+        // Socket.IO clients see the message of a refused handshake as `connect_error`.
+        if (isAppError(error))
+          return next(new Error(error.code === 'SB_UNAUTHENTICATED' ? 'Invalid token' : error.message));
+        options.logger.error({ err: error }, 'socket.io handshake failed');
+        next(new Error('The connection cannot be checked right now; try again shortly.'));
       },
-      () => next(new Error('Invalid token')),
     );
   });
   io.on('connection', (socket) => {

@@ -3,9 +3,10 @@ import type { HttpServer } from '@switchboard/runtime/http-server';
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import type { Principal } from '../auth/principal.js';
+import { anonymous } from '../auth/principal.js';
 import { chatUnavailable } from './dispatch-protocol.js';
 import { type EnvelopeFrame, envelopeError, parseEnvelope } from './envelope-frames.js';
-import { anonymous, type RealtimeDeps } from './realtime-deps.js';
+import type { RealtimeDeps } from './realtime-deps.js';
 import { registerWebSocketRoute } from './websocket-route.js';
 import { WsClient } from './ws-client.js';
 
@@ -43,10 +44,11 @@ export function registerUserWebSocket(app: HttpServer, deps: RealtimeDeps, authT
 
       const admit = async (principal: Principal) => {
         if (principal.kind !== 'user') return client.close(4403, 'A user access token is required');
-        clearTimeout(deadline);
         const stop = await deps.hub.users.watch(principal.userId, ({ event, data }) =>
           client.send({ event, data }),
         );
+        // Only a socket that is fully set up is released from the authentication deadline.
+        clearTimeout(deadline);
         client.onClose(stop);
         userId = principal.userId;
         client.send({
