@@ -104,9 +104,10 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function waitForOutput(launch: Launch, text: string, timeoutMs = 15_000): Promise<void> {
+async function waitForOutput(launch: Launch, text: string | RegExp, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!launch.output().includes(text)) {
+  const seen = () => (typeof text === 'string' ? launch.output().includes(text) : text.test(launch.output()));
+  while (!seen()) {
     if (Date.now() > deadline || launch.child.exitCode !== null) {
       throw new Error(`never saw ${JSON.stringify(text)} in:\n${launch.output()}`);
     }
@@ -155,6 +156,8 @@ describe('node scripts/launch.mjs start', () => {
   it('stops everything and exits 1 when a service dies while running', async () => {
     const launch = await launchStart({});
     await waitForOutput(launch, 'Switchboard is up');
+    // Under load chat may log its start after the gateway is ready.
+    await waitForOutput(launch, /chat +│ .*INFO started .*self=\d+/);
     const gateway = pidOf(launch.output(), 'gateway');
     process.kill(pidOf(launch.output(), 'chat'), 'SIGKILL');
     expect(await launch.exited).toBe(1);
