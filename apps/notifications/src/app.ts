@@ -4,14 +4,9 @@ import { packageVersion } from '@switchboard/runtime/run-main';
 import { ServiceBase, type ServiceBaseOptions } from '@switchboard/runtime/service-base';
 import { answerPing, consumeQueue } from '@switchboard/runtime/service-queue';
 import { registryHeartbeat } from '@switchboard/stores/service-registry';
-import { UnrecoverableError } from 'bullmq';
-
-/** A job this build cannot do yet fails at once with a clear reason instead of retrying. */
-function notAvailableYet(job: string) {
-  return async (): Promise<never> => {
-    throw new UnrecoverableError(`${job} is not available yet in this build`);
-  };
-}
+import { closeChannels, createChannels } from './channels/channel-registry.js';
+import { feedbackJobs } from './feedback/feedback-jobs.js';
+import { deliveryJobs } from './orchestration/delivery-jobs.js';
 
 /** The notifications service: consumes the `notifications` queue. Tests call this directly. */
 export async function buildApp(config: Config, options: Pick<ServiceBaseOptions, 'logDestination'> = {}) {
@@ -22,13 +17,18 @@ export async function buildApp(config: Config, options: Pick<ServiceBaseOptions,
     heartbeat: registryHeartbeat,
     ...options,
   });
+  const channels = createChannels({ config, logger: service.logger });
+  // After the workers: a job finishing during shutdown still has its channels.
+  service.lifecycle.onStop('queues', 'delivery channels', () => closeChannels(channels));
+  const delivery = deliveryJobs(service, channels);
+  const feedback = feedbackJobs(service, channels);
   consumeQueue(service, queues.notifications, {
     ping: answerPing(service),
-    deliver: notAvailableYet('deliver'),
-    send_test_email: notAvailableYet('send_test_email'),
-    feedback_expire: notAvailableYet('feedback_expire'),
-    feedback_sync: notAvailableYet('feedback_sync'),
-    slack_interaction: notAvailableYet('slack_interaction'),
+    deliver: delivery.deliver,
+    send_test_email: delivery.send_test_email,
+    feedback_expire: feedback.feedback_expire,
+    feedback_sync: feedback.feedback_sync,
+    slack_interaction: feedback.slack_interaction,
   });
   return service;
 }

@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { ChannelNameSchema, StrategySchema } from './notifications.js';
 
 /** Where an answer came from. */
@@ -10,7 +10,11 @@ export const FeedbackRequestBody = Type.Object(
   {
     question: Type.String({ minLength: 1, maxLength: 2_000 }),
     options: Type.Optional(
-      Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, maxItems: 10, uniqueItems: true }),
+      Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
+        minItems: 1,
+        maxItems: 10,
+        uniqueItems: true,
+      }),
     ),
     allow_free_text: Type.Optional(Type.Boolean()),
     channels: Type.Optional(Type.Array(ChannelNameSchema, { minItems: 1, maxItems: 3, uniqueItems: true })),
@@ -54,4 +58,7 @@ export const FeedbackRequestRecord = Type.Object({
 });
 export type FeedbackRequestRecord = Static<typeof FeedbackRequestRecord>;
 
-export const FeedbackAnswerBody = Type.Object({ answer: Type.String({ minLength: 1, maxLength: 2_000 }) }, { additionalProperties: false });
+export const FeedbackAnswerBody = Type.Object(
+  { answer: Type.String({ minLength: 1, maxLength: 2_000 }) },
+  { additionalProperties: false },
+);

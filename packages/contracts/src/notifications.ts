@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { type Static, Type } from 'typebox';
 
 /** The outside channels a notification can go through (the web socket is the gateway's own). */
 export const channelNames = ['email', 'slack', 'webhook'] as const;
@@ -13,7 +13,9 @@ export type Strategy = Static<typeof StrategySchema>;
 export const Recipient = Type.Object(
   {
     email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
-    slack: Type.Optional(Type.String({ pattern: '^[A-Z0-9]{2,32}$', description: 'Slack user or channel id (U…, C…, D…).' })),
+    slack: Type.Optional(
+      Type.String({ pattern: '^[A-Z0-9]{2,32}$', description: 'Slack user or channel id (U…, C…, D…).' }),
+    ),
     webhook_url: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048 })),
   },
   { additionalProperties: false },
@@ -54,7 +56,9 @@ export const NotificationBody = Type.Object(
     html: Type.Optional(Type.String({ maxLength: 100_000 })),
     template: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9-]{0,63}$' })),
     data: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 50 })),
-    idempotency_key: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' })),
+    idempotency_key: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' }),
+    ),
   },
   {
     additionalProperties: false,
@@ -76,7 +80,17 @@ export const NotificationAccepted = Type.Object({ delivery_id: Type.String() });
 /** One line of a delivery timeline (SPEC: queued, sent, failed (reason), fell back to, answered). */
 export const DeliveryEvent = Type.Object({
   delivery_id: Type.String(),
-  status: Type.Enum(['queued', 'sending', 'sent', 'failed', 'skipped', 'fell_back', 'answered', 'updated', 'expired']),
+  status: Type.Enum([
+    'queued',
+    'sending',
+    'sent',
+    'failed',
+    'skipped',
+    'fell_back',
+    'answered',
+    'updated',
+    'expired',
+  ]),
   channel: Type.Optional(ChannelNameSchema),
   attempt: Type.Optional(Type.Integer({ minimum: 1 })),
   provider_id: Type.Optional(Type.String()),

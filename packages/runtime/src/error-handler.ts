@@ -66,7 +66,9 @@ function describe(error: FastifyError): { code: ErrorCode; message: string; deta
 export function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { code, message, details } = describe(error);
   const status = errorStatus[code];
-  if (status >= 500) request.log.error({ err: error }, 'request failed');
+  // A deliberate 5xx (a dependency down, a feature not configured) is a warning; anything else is a bug.
+  if (status >= 500 && !isAppError(error)) request.log.error({ err: error }, 'request failed');
+  else if (status >= 500) request.log.warn({ code, reason: message }, 'request failed');
   else request.log.info({ code, reason: message }, 'request refused');
   if (isAppError(error) && error.headers) reply.headers(error.headers);
   return reply.status(status).send(errorBody(request, code, message, details));

@@ -52,6 +52,7 @@ describe('logs', () => {
       '/ws/s1?token=[redacted]&last_event_id=1-0',
     );
     expect(loggableUrl('/x?api_key=k')).toBe('/x?api_key=[redacted]');
+    expect(loggableUrl('/cb?code=abc&state=xyz')).toBe('/cb?code=[redacted]&state=[redacted]');
     expect(loggableUrl('/plain')).toBe('/plain');
   });
 });

@@ -26,7 +26,7 @@ export const redactPaths = [
   'config',
 ];
 
-const credentialParams = /([?&](?:token|access_token|api_key|key|sig|signature)=)[^&#]*/gi;
+const credentialParams = /([?&](?:token|access_token|api_key|key|sig|signature|code|state)=)[^&#]*/gi;
 
 /** A URL as it may appear in a log: credentials in the query string (WebSocket `?token=`) masked. */
 export function loggableUrl(url: string): string {
