@@ -54,5 +54,6 @@ describe('logs', () => {
     expect(loggableUrl('/x?api_key=k')).toBe('/x?api_key=[redacted]');
     expect(loggableUrl('/cb?code=abc&state=xyz')).toBe('/cb?code=[redacted]&state=[redacted]');
     expect(loggableUrl('/plain')).toBe('/plain');
+    expect(loggableUrl('/f/abcDEF123?answer=approve')).toBe('/f/[redacted]?answer=approve');
   });
 });

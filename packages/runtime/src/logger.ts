@@ -28,9 +28,12 @@ export const redactPaths = [
 
 const credentialParams = /([?&](?:token|access_token|api_key|key|sig|signature|code|state)=)[^&#]*/gi;
 
-/** A URL as it may appear in a log: credentials in the query string (WebSocket `?token=`) masked. */
+/** One-click answer links carry their credential in the path: `/f/<token>`. */
+const credentialPaths = /^(\/f\/)[^/?#]+/;
+
+/** A URL as it may appear in a log: credentials in the query string (WebSocket `?token=`) or path masked. */
 export function loggableUrl(url: string): string {
-  return url.replace(credentialParams, '$1[redacted]');
+  return url.replace(credentialPaths, '$1[redacted]').replace(credentialParams, '$1[redacted]');
 }
 
 interface LoggedRequest {
