@@ -5,6 +5,7 @@ import { ServiceBase, type ServiceBaseOptions } from '@switchboard/runtime/servi
 import { answerPing, consumeQueue } from '@switchboard/runtime/service-queue';
 import { registryHeartbeat } from '@switchboard/stores/service-registry';
 import { closeChannels, createChannels } from './channels/channel-registry.js';
+import { listOutbox, outboxDir } from './channels/email-outbox.js';
 import { feedbackJobs } from './feedback/feedback-jobs.js';
 import { deliveryJobs } from './orchestration/delivery-jobs.js';
 
@@ -26,6 +27,8 @@ export async function buildApp(config: Config, options: Pick<ServiceBaseOptions,
     ping: answerPing(service),
     deliver: delivery.deliver,
     send_test_email: delivery.send_test_email,
+    // The outbox folder lives with this service, which may not share a disk with the gateway.
+    list_outbox: async ({ limit }) => ({ entries: await listOutbox(outboxDir(config.dataDir), limit) }),
     feedback_expire: feedback.feedback_expire,
     feedback_sync: feedback.feedback_sync,
     slack_interaction: feedback.slack_interaction,

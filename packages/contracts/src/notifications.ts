@@ -123,3 +123,17 @@ export type DeliverResult = Static<typeof DeliverResult>;
 /** `/test/smtp`: one real test email, answered synchronously through the queue. */
 export const SendTestEmailPayload = Type.Object({ to: Type.String({ format: 'email', maxLength: 254 }) });
 export const SendTestEmailResult = Type.Object({ message_id: Type.String(), transport: Type.String() });
+
+/** One message of the email outbox (`.eml` files written when no mail server is configured). */
+export const OutboxEntry = Type.Object({
+  file: Type.String({ description: '`<time>-<idempotency key>.eml`' }),
+  to: Type.String(),
+  subject: Type.String(),
+  date: Type.String({ description: "The message's Date header, ISO 8601." }),
+  size: Type.Integer(),
+});
+
+/** `list_outbox`: asked of the notifications service, which owns the outbox folder. */
+export const ListOutboxPayload = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 500 }) });
+export const OutboxList = Type.Object({ entries: Type.Array(OutboxEntry) });
+export type OutboxList = Static<typeof OutboxList>;

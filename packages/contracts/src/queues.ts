@@ -5,6 +5,8 @@ import {
   ChannelNameSchema,
   DeliverPayload,
   DeliverResult,
+  ListOutboxPayload,
+  OutboxList,
   SendTestEmailPayload,
   SendTestEmailResult,
 } from './notifications.js';
@@ -82,6 +84,7 @@ export const queues = {
     ping: pingJob,
     deliver: defineJob(DeliverPayload, DeliverResult),
     send_test_email: defineJob(SendTestEmailPayload, SendTestEmailResult),
+    list_outbox: defineJob(ListOutboxPayload, OutboxList),
     /** A delayed job at a feedback request's expiry. */
     feedback_expire: defineJob(FeedbackRef, Type.Object({ expired: Type.Boolean() })),
     /** After the first answer: update every other channel's copy. */

@@ -321,6 +321,7 @@ describe('notifications through the gateway and the notifications service', () =
       '20260102T110000000Z-dl_b=3Aemail.eml',
       '20260102T100000000Z-dl_a=3Aemail.eml',
     ]);
+    expect(listed.json().entries.map((entry: { subject: string }) => entry.subject)).toEqual(['b', 'a']);
     const notifier = await apiKey(['notify']);
     expect((await inject({ method: 'GET', url: '/api/admin/outbox', headers: notifier })).statusCode).toBe(
       403,

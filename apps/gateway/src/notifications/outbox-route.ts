@@ -1,63 +1,62 @@
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { OutboxList } from '@switchboard/contracts/notifications';
+import { queues } from '@switchboard/contracts/queues';
+import { AppError } from '@switchboard/runtime/app-error';
 import type { HttpServer } from '@switchboard/runtime/http-server';
 import type { ServiceBase } from '@switchboard/runtime/service-base';
+import { ServiceRegistry } from '@switchboard/stores/service-registry';
 import { Type } from 'typebox';
 
-const OutboxList = Type.Object({
-  directory: Type.String(),
-  entries: Type.Array(
-    Type.Object({
-      file: Type.String({ description: '`<time>-<idempotency key>.eml`' }),
-      size: Type.Integer(),
-      modified_at: Type.String({ format: 'date-time' }),
-    }),
-  ),
-});
+/** How long the notifications service has to list its outbox. */
+const listDeadlineMs = 5_000;
 
-/** The newest `limit` `.eml` files of the outbox, newest first; none before the first one is written. */
-async function listEmlFiles(dir: string, limit: number) {
-  let files: string[];
-  try {
-    files = await readdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  // Names start with a fixed-width UTC time, so they sort by when they were written.
-  const newest = files
-    .filter((file) => file.endsWith('.eml'))
-    .sort()
-    .reverse()
-    .slice(0, limit);
-  return Promise.all(
-    newest.map(async (file) => {
-      const info = await stat(join(dir, file));
-      return { file, size: info.size, modified_at: info.mtime.toISOString() };
-    }),
-  );
-}
-
-/** `GET /api/admin/outbox`: the emails written to the outbox folder when no mail server is configured. */
+/**
+ * `GET /api/admin/outbox`: the emails written to the outbox folder when no
+ * mail server is configured. The notifications service owns that folder (it
+ * may run on another machine), so the gateway asks it through its queue.
+ */
 export function registerOutboxRoute(app: HttpServer, service: ServiceBase): void {
-  const dir = join(service.config.dataDir, 'outbox');
+  const producer = service.producer(queues.notifications);
+  const registry = new ServiceRegistry(service.redis, service.keys, service.config.heartbeatTtlS * 1000);
   app.get(
     '/api/admin/outbox',
     {
       schema: {
         tags: ['admin'],
-        summary: 'Emails written to the outbox folder (no mail server configured)',
-        description:
-          'Read from `DATA_DIR/outbox` on the gateway’s machine. The notifications service writes the outbox, so ' +
-          'this lists it only where both share `DATA_DIR` (one machine, as `npm start` runs them, or a shared ' +
-          'volume); otherwise the outbox lives with the notifications service.',
+        summary: 'Emails written to the outbox folder (no mail server configured), newest first',
         querystring: Type.Object({
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
         }),
-        response: { 200: OutboxList },
+        response: {
+          200: OutboxList,
+          503: { description: 'No notifications service is running (`SB_UNAVAILABLE`).', $ref: 'ErrorBody#' },
+          504: {
+            description: 'The notifications service did not answer in time (`SB_TIMEOUT`).',
+            $ref: 'ErrorBody#',
+          },
+        },
       },
       config: { policy: 'admin' },
     },
-    async (request) => ({ directory: dir, entries: await listEmlFiles(dir, request.query.limit ?? 50) }),
+    async (request) => {
+      // Without a live notifications instance the job would only wait out its deadline.
+      if (!(await registry.liveByService()).has('notifications')) {
+        throw new AppError(
+          'SB_UNAVAILABLE',
+          'The notifications service is not running, so its outbox cannot be read.',
+        );
+      }
+      const job = await producer.add(
+        'list_outbox',
+        { limit: request.query.limit ?? 50 },
+        { requestId: request.id, attempts: 1 },
+      );
+      try {
+        return await producer.waitFor(job, listDeadlineMs);
+      } catch (error) {
+        // Nobody took it: a listing asked for later must not run then.
+        await job.remove().catch(() => undefined);
+        throw error;
+      }
+    },
   );
 }
