@@ -111,6 +111,11 @@ export const DeliverPayload = Type.Object({
   channels: Type.Array(ChannelNameSchema, { minItems: 1, maxItems: 3, uniqueItems: true }),
   strategy: StrategySchema,
   to: Recipient,
+  /**
+   * The user the message is sent for (a feedback request's requester): email goes out through
+   * their connected Gmail account when they have one. Unset for machine callers.
+   */
+  sender_user_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
 });
 export type DeliverPayload = Static<typeof DeliverPayload>;
 

@@ -148,7 +148,8 @@ export function registerFeedbackRequestRoutes(app: HttpServer, deps: FeedbackReq
       await deps.deliveries.append(id, { status: 'queued' }, now);
       await notifications.add(
         'deliver',
-        { delivery_id: id, message, channels, strategy, to },
+        // Sent for the requester: through their own Gmail account when they connected one.
+        { delivery_id: id, message, channels, strategy, to, sender_user_id: requesterId },
         { requestId: request.id, jobId: `deliver-${id}` },
       );
       await notifications.add(

@@ -44,7 +44,8 @@ describe('notifications through the gateway and the notifications service', () =
         TEST_EMAIL: allowlisted,
         BREAKER_THRESHOLD: '2',
         BREAKER_OPEN_S: '1',
-        HTTP_TIMEOUT_MS: '2000',
+        // Generous: /test/smtp waits twice this, and a first send under a loaded CI machine is slow.
+        HTTP_TIMEOUT_MS: '8000',
         RATE_LIMIT_PER_IP: '100000',
         RATE_LIMIT_PER_USER: '100000',
       }),
