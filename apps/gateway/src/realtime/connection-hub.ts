@@ -1,7 +1,9 @@
 import { topics } from '@switchboard/contracts/topics';
+import { isAppError } from '@switchboard/runtime/app-error';
 import type { EventSubscriber } from '@switchboard/runtime/pubsub';
 import type { FastifyBaseLogger } from 'fastify';
 import { Gauge, type Registry } from 'prom-client';
+import type { Authenticator } from '../auth/principal.js';
 import { TopicFanout } from './topic-fanout.js';
 
 /** One client connection as the hub sees it, whatever carries it (ws, Socket.IO, SSE). */
@@ -22,6 +24,8 @@ export interface HubConnection {
 export interface HubOptions {
   heartbeatMs: number;
   closeGraceMs: number;
+  /** Checks a connection's credential again at every heartbeat (logout, revocation, expiry). */
+  authenticator: Authenticator;
 }
 
 /**
@@ -34,6 +38,7 @@ export class ConnectionHub {
   readonly sessions: TopicFanout<typeof topics.session>;
   readonly users: TopicFanout<typeof topics.user>;
   private readonly connections = new Set<HubConnection>();
+  private readonly credentials = new Map<HubConnection, string>();
   private readonly gauge: Gauge<'path'>;
   private readonly heartbeat: NodeJS.Timeout;
   private closing = false;
@@ -55,8 +60,33 @@ export class ConnectionHub {
     });
     this.heartbeat = setInterval(() => {
       for (const connection of this.connections) connection.heartbeat?.();
+      for (const [connection, credential] of this.credentials) {
+        this.recheck(connection, credential).catch((error: unknown) =>
+          logger.warn({ err: error, path: connection.path }, 'could not re-check a realtime credential'),
+        );
+      }
     }, options.heartbeatMs);
     this.heartbeat.unref();
+  }
+
+  /**
+   * Keeps a connection only as long as the credential it was admitted with
+   * stays good: a logout, a revoked key, a deleted user or an expired token
+   * closes it (4401) at the next heartbeat instead of at the next reconnect.
+   */
+  guard(connection: HubConnection, credential: string): void {
+    if (this.connections.has(connection)) this.credentials.set(connection, credential);
+  }
+
+  private async recheck(connection: HubConnection, credential: string): Promise<void> {
+    try {
+      await this.options.authenticator.authenticate(credential);
+    } catch (error) {
+      // Only a refused credential ends the connection; Redis trouble is not the client's fault.
+      if (!isAppError(error) || error.code !== 'SB_UNAUTHENTICATED') throw error;
+      this.credentials.delete(connection);
+      connection.close(4401, 'Your login ended or your token expired; sign in again.');
+    }
   }
 
   /** Counts the connection until the returned function is called (once it has closed). */
@@ -69,6 +99,7 @@ export class ConnectionHub {
     this.connections.add(connection);
     this.gauge.inc({ path: connection.path });
     return () => {
+      this.credentials.delete(connection);
       if (!this.connections.delete(connection)) return;
       this.gauge.dec({ path: connection.path });
       if (this.connections.size === 0) this.onEmpty?.();

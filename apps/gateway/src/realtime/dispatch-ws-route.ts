@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpServer } from '@switchboard/runtime/http-server';
 import { anonymous } from '../auth/principal.js';
+import { guardRequestCredential } from './credential-guard.js';
 import { DispatchConversation } from './dispatch-protocol.js';
 import { envelopeError, parseEnvelope } from './envelope-frames.js';
 import type { RealtimeDeps } from './realtime-deps.js';
@@ -16,6 +17,7 @@ export function registerDispatchWebSocket(app: HttpServer, deps: RealtimeDeps): 
       errorFrame: envelopeError,
       logger: request.log,
     });
+    guardRequestCredential(deps.hub, client, request);
     const conversation = new DispatchConversation(deps, {
       id: randomUUID(),
       principal: request.principal ?? anonymous,

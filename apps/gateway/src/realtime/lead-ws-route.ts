@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { anonymous } from '../auth/principal.js';
 import { maySeeSession } from '../auth/session-access.js';
+import { guardRequestCredential } from './credential-guard.js';
 import { chatUnavailable } from './dispatch-protocol.js';
 import type { RealtimeDeps } from './realtime-deps.js';
 import { followSession } from './session-feed.js';
@@ -59,6 +60,7 @@ export function registerLeadWebSocket(app: HttpServer, deps: RealtimeDeps): void
       const principal = request.principal ?? anonymous;
       if (principal.kind === 'anonymous') return client.close(4401, 'A session token is required');
       if (!maySeeSession(principal, session)) return client.close(4403, 'No rights to this session');
+      guardRequestCredential(deps.hub, client, request);
       if (afterId !== undefined && (typeof afterId !== 'string' || !streamEntryIdPattern.test(afterId))) {
         return client.close(1008, 'Invalid last_event_id');
       }

@@ -44,6 +44,7 @@ export const realtimePlugin = fp(
     const hub = new ConnectionHub(service.subscriber(), service.metrics.registry, service.logger, {
       heartbeatMs,
       closeGraceMs: limits.closeGraceMs,
+      authenticator: app.authenticator,
     });
     const deps: RealtimeDeps = {
       hub,

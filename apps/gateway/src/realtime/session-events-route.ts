@@ -7,6 +7,7 @@ import type { SessionEventLog } from '@switchboard/stores/session-events';
 import { type SessionStore, sessionIdPattern } from '@switchboard/stores/sessions';
 import { Type } from 'typebox';
 import type { ConnectionHub, HubConnection } from './connection-hub.js';
+import { guardRequestCredential } from './credential-guard.js';
 import { OutboundLimit } from './outbound-limit.js';
 import type { RealtimeLimits } from './realtime-limits.js';
 import { followSession } from './session-feed.js';
@@ -91,6 +92,7 @@ export function registerSessionEventsRoute(app: HttpServer, options: SessionEven
 
       const stream = new SseStream(reply.raw, limits);
       const untrack = hub.track(stream);
+      guardRequestCredential(hub, stream, request);
       let stopFollowing: (() => Promise<void>) | undefined;
       const pinger = setInterval(() => stream.write(': ping\n\n'), keepAliveMs);
       const cleanUp = () => {

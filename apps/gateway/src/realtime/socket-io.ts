@@ -18,6 +18,7 @@ const socketIoPath = '/socket.io';
 
 interface SocketData {
   principal: Principal;
+  credential: string | undefined;
 }
 type DispatchSocket = Socket<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, SocketData>;
 
@@ -146,6 +147,7 @@ export function attachSocketIo(
     const admit = async () => {
       await options.spendIpBudget(socket.handshake.address);
       const credential = handshakeCredential(socket.handshake);
+      socket.data.credential = credential;
       socket.data.principal =
         credential === undefined ? anonymous : await deps.authenticator.authenticate(credential);
     };
@@ -162,6 +164,7 @@ export function attachSocketIo(
   });
   io.on('connection', (socket) => {
     const client = new SocketIoClient(socket, deps.hub, deps.limits, options.logger);
+    if (socket.data.credential !== undefined) deps.hub.guard(client, socket.data.credential);
     const conversation = new DispatchConversation(deps, {
       id: socket.id,
       principal: socket.data.principal,

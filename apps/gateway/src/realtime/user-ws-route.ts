@@ -2,6 +2,7 @@ import { isAppError } from '@switchboard/runtime/app-error';
 import type { HttpServer } from '@switchboard/runtime/http-server';
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
+import { credentialOf } from '../auth/credentials.js';
 import type { Principal } from '../auth/principal.js';
 import { anonymous } from '../auth/principal.js';
 import { chatUnavailable } from './dispatch-protocol.js';
@@ -42,13 +43,14 @@ export function registerUserWebSocket(app: HttpServer, deps: RealtimeDeps, authT
       const deadline = setTimeout(() => client.close(4401, 'Authentication required'), authTimeoutMs);
       client.onClose(() => clearTimeout(deadline));
 
-      const admit = async (principal: Principal) => {
+      const admit = async (principal: Principal, credential: string | undefined) => {
         if (principal.kind !== 'user') return client.close(4403, 'A user access token is required');
         const stop = await deps.hub.users.watch(principal.userId, ({ event, data }) =>
           client.send({ event, data }),
         );
         // Only a socket that is fully set up is released from the authentication deadline.
         clearTimeout(deadline);
+        if (credential !== undefined) deps.hub.guard(client, credential);
         client.onClose(stop);
         userId = principal.userId;
         client.send({
@@ -73,7 +75,7 @@ export function registerUserWebSocket(app: HttpServer, deps: RealtimeDeps, authT
           if (!isAppError(error)) request.log.error({ err: error }, 'authenticating a socket failed');
           return client.close(closeCodeFor(error), 'Invalid token');
         }
-        return admit(principal);
+        return admit(principal, frame.envelope.data.token);
       };
 
       client.onMessage((text) => {
@@ -98,7 +100,7 @@ export function registerUserWebSocket(app: HttpServer, deps: RealtimeDeps, authT
       // A credential on the upgrade itself: the auth hook resolved it, or noted why it could not.
       client.enqueue(() => {
         const principal = request.principal ?? anonymous;
-        if (principal.kind !== 'anonymous') return admit(principal);
+        if (principal.kind !== 'anonymous') return admit(principal, credentialOf(request));
         if (request.credentialError) return client.close(4401, 'Invalid token');
       });
     },

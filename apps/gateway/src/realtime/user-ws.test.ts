@@ -95,3 +95,40 @@ describe('/api/ws: 003 per-user socket', () => {
     expect(await closeCode(undefined, 'not json')).toBe(4401);
   });
 });
+
+describe('realtime connections and the end of a login', () => {
+  let redis: PrivateRedis;
+  let gateway: TestGateway;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    gateway = await startTestGateway(redis, { heartbeatMs: 200 });
+  });
+  afterAll(async () => {
+    await gateway.stop();
+    await redis.stop();
+  });
+
+  it('closes an authenticated socket with 4401 at the next heartbeat after logout', async () => {
+    const { accessToken } = await gateway.register();
+    const socket = await TestSocket.open(gateway.ws('/api/ws'));
+    socket.send({ event: 'auth', data: { token: accessToken } });
+    await socket.event('status');
+    const loggedOut = await fetch(gateway.http('/api/auth/logout'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    expect(loggedOut.status).toBe(204);
+    expect((await socket.closed).code).toBe(4401);
+  });
+
+  it('keeps a socket whose login is still good', async () => {
+    const { accessToken } = await gateway.register();
+    const socket = await TestSocket.open(gateway.ws('/api/ws'));
+    socket.send({ event: 'auth', data: { token: accessToken } });
+    await socket.event('status');
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(socket.socket.readyState).toBe(WebSocket.OPEN);
+    socket.socket.close();
+  });
+});
