@@ -1,9 +1,9 @@
 import { defineJob, defineQueue } from '@switchboard/contracts/queues';
-import { type PrivateRedis, startRedis } from '@switchboard/testkit/redis-server';
+import { usePrivateRedis } from '@switchboard/testkit/redis-fixture';
 import { testEnv } from '@switchboard/testkit/test-env';
 import { Queue, type Worker } from 'bullmq';
 import { Type } from 'typebox';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
@@ -38,11 +38,7 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs = 10_000): Pro
 }
 
 describe('service lifecycle', () => {
-  let redis: PrivateRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(() => redis.stop());
+  const redisFixture = usePrivateRedis();
 
   it('finishes the job in flight at SIGTERM, closes in order and leaves no handle open', async () => {
     const baseline = handleCounts();
@@ -55,7 +51,7 @@ describe('service lifecycle', () => {
         beats.push('clear');
       },
     });
-    const config = loadConfig(testEnv(redis));
+    const config = loadConfig(testEnv(redisFixture.redis));
     const service = await ServiceBase.create({ name: 'chat', version: '1.2.3', config, heartbeat });
     let finished = false;
     consumeQueue(service, slowQueue, {
@@ -78,7 +74,7 @@ describe('service lifecycle', () => {
     expect(beats.at(-1)).toBe('clear');
 
     const check = new Queue('slow', {
-      connection: { host: '127.0.0.1', port: redis.port },
+      connection: { host: '127.0.0.1', port: redisFixture.redis.port },
       prefix: service.keys.queuePrefix,
     });
     expect(await check.getJobState(job.id!)).toBe('completed');
@@ -92,7 +88,7 @@ describe('service lifecycle', () => {
   });
 
   it('stops once however often it is asked, and refuses readiness while stopping', async () => {
-    const config = loadConfig(testEnv(redis));
+    const config = loadConfig(testEnv(redisFixture.redis));
     const service = await ServiceBase.create({
       name: 'integration',
       version: '1.0.0',
@@ -111,8 +107,8 @@ describe('service lifecycle', () => {
   it('returns a job whose worker died mid-way to the queue, and another worker finishes it', async () => {
     const logger = createLogger({ service: 'chat', level: 'silent' });
     const metrics = createMetrics('chat');
-    const keys = redisKeys(redis.prefix());
-    const connections = new RedisConnections(redis.url, 'chat', logger);
+    const keys = redisKeys(redisFixture.redis.prefix());
+    const connections = new RedisConnections(redisFixture.redis.url, 'chat', logger);
     const options = {
       queuePrefix: keys.queuePrefix,
       logger,

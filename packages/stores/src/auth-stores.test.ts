@@ -1,7 +1,6 @@
 import { redisKeys } from '@switchboard/runtime/redis-keys';
-import { type PrivateRedis, startRedis } from '@switchboard/testkit/redis-server';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { usePrivateRedis } from '@switchboard/testkit/redis-fixture';
+import { describe, expect, it } from 'vitest';
 import { ApiKeyStore, secretsEqual } from './api-keys.js';
 import { RefreshTokenStore } from './refresh-tokens.js';
 import { SessionStore } from './sessions.js';
@@ -11,16 +10,10 @@ import { UserStore } from './users.js';
 const secretOf = (key: string) => key.slice('sbk_'.length + 32 + 1);
 
 describe('auth stores', () => {
-  let redis: PrivateRedis;
-  let client: Redis;
-  beforeAll(async () => {
-    redis = await startRedis();
-    client = redis.client();
-  });
-  afterAll(() => redis.stop());
+  const redisFixture = usePrivateRedis();
 
   it('makes exactly one admin out of many concurrent first registrations, and no duplicate names', async () => {
-    const users = new UserStore(client, redisKeys(redis.prefix()));
+    const users = new UserStore(redisFixture.client, redisKeys(redisFixture.redis.prefix()));
     const outcomes = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         users.register({ email: `u${i % 10}@example.com`, username: `User${i % 10}`, passwordHash: 'h' }),
@@ -34,7 +27,7 @@ describe('auth stores', () => {
   });
 
   it('makes ADMIN_EMAIL the admin and nobody else, and frees names on delete', async () => {
-    const users = new UserStore(client, redisKeys(redis.prefix()));
+    const users = new UserStore(redisFixture.client, redisKeys(redisFixture.redis.prefix()));
     const first = await users.register(
       { email: 'first@example.com', username: 'first', passwordHash: 'h' },
       'boss@example.com',
@@ -54,7 +47,7 @@ describe('auth stores', () => {
   });
 
   it('lets exactly one of two concurrent rotations of a refresh token win; the other revokes the family', async () => {
-    const tokens = new RefreshTokenStore(client, redisKeys(redis.prefix()), 60_000);
+    const tokens = new RefreshTokenStore(redisFixture.client, redisKeys(redisFixture.redis.prefix()), 60_000);
     const { token, family } = await tokens.issue('user-1');
     const [a, b] = await Promise.all([tokens.rotate(token), tokens.rotate(token)]);
     expect([a.ok, b.ok].sort()).toEqual([false, true]);
@@ -67,14 +60,17 @@ describe('auth stores', () => {
   });
 
   it('stores only a hash of refresh tokens and API key secrets', async () => {
-    const prefix = redis.prefix();
-    const tokens = new RefreshTokenStore(client, redisKeys(prefix), 60_000);
+    const prefix = redisFixture.redis.prefix();
+    const tokens = new RefreshTokenStore(redisFixture.client, redisKeys(prefix), 60_000);
     const { token } = await tokens.issue('user-2');
-    const apiKeys = new ApiKeyStore(client, redisKeys(prefix));
+    const apiKeys = new ApiKeyStore(redisFixture.client, redisKeys(prefix));
     const { key } = await apiKeys.create({ name: 'k', scopes: ['read'], createdBy: 'test' });
     const dump = JSON.stringify(
       await Promise.all(
-        (await client.keys(`{${prefix}}:*`)).map(async (name) => [name, await client.dump(name)]),
+        (await redisFixture.client.keys(`{${prefix}}:*`)).map(async (name) => [
+          name,
+          await redisFixture.client.dump(name),
+        ]),
       ),
     );
     expect(dump).not.toContain(token.slice(4));
@@ -90,7 +86,7 @@ describe('auth stores', () => {
   });
 
   it('creates a caller-named session once, counts active ones and forgets deleted ones', async () => {
-    const sessions = new SessionStore(client, redisKeys(redis.prefix()), 60);
+    const sessions = new SessionStore(redisFixture.client, redisKeys(redisFixture.redis.prefix()), 60);
     expect(await sessions.create({ assistant: 'dispatch', id: 'user123' })).toMatchObject({ id: 'user123' });
     expect(await sessions.create({ assistant: 'dispatch', id: 'user123' })).toBeNull();
     await sessions.create({ assistant: 'lead' });

@@ -1,33 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import { redisKeys } from '@switchboard/runtime/redis-keys';
 import { TokenCipherError, tokenCipher } from '@switchboard/runtime/token-cipher';
-import { type PrivateRedis, startRedis } from '@switchboard/testkit/redis-server';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { usePrivateRedis } from '@switchboard/testkit/redis-fixture';
+import { describe, expect, it } from 'vitest';
 import { ChannelConnectionStore } from './channel-connections.js';
 import { ChannelPreferenceStore } from './channel-preferences.js';
 import { OAuthStateStore } from './oauth-states.js';
 
 describe('channel stores', () => {
-  let redis: PrivateRedis;
-  let client: Redis;
+  const redisFixture = usePrivateRedis();
   const cipher = tokenCipher(randomBytes(32));
-  beforeAll(async () => {
-    redis = await startRedis();
-    client = redis.client();
-  });
-  afterAll(() => redis.stop());
 
   /** Every value under the prefix, as Redis holds it. */
   async function rawValues(prefix: string): Promise<string> {
-    const names = await client.keys(`{${prefix}}:*`);
-    return JSON.stringify(await Promise.all(names.map((name) => client.hgetall(name))));
+    const names = await redisFixture.client.keys(`{${prefix}}:*`);
+    return JSON.stringify(await Promise.all(names.map((name) => redisFixture.client.hgetall(name))));
   }
 
   describe('connections', () => {
     it('keeps tokens encrypted in Redis and gives them back decrypted', async () => {
-      const prefix = redis.prefix();
-      const connections = new ChannelConnectionStore(client, redisKeys(prefix), cipher);
+      const prefix = redisFixture.redis.prefix();
+      const connections = new ChannelConnectionStore(redisFixture.client, redisKeys(prefix), cipher);
       const at = new Date('2025-01-02T10:00:00Z');
       await connections.save(
         'alice',
@@ -61,7 +54,11 @@ describe('channel stores', () => {
     });
 
     it('keeps created_at and the refresh token across a refresh, and drops a stale expiry', async () => {
-      const connections = new ChannelConnectionStore(client, redisKeys(redis.prefix()), cipher);
+      const connections = new ChannelConnectionStore(
+        redisFixture.client,
+        redisKeys(redisFixture.redis.prefix()),
+        cipher,
+      );
       const first = new Date('2025-01-02T10:00:00Z');
       await connections.save(
         'alice',
@@ -83,27 +80,35 @@ describe('channel stores', () => {
     });
 
     it('refuses a token copied into another user’s record or field, or read with another key', async () => {
-      const prefix = redis.prefix();
+      const prefix = redisFixture.redis.prefix();
       const keys = redisKeys(prefix);
-      const connections = new ChannelConnectionStore(client, keys, cipher);
+      const connections = new ChannelConnectionStore(redisFixture.client, keys, cipher);
       await connections.save('alice', 'slack', { access_token: 'xoxb-alice', refresh_token: 'r', extra: {} });
       await connections.save('mallory', 'slack', { access_token: 'xoxb-mallory', extra: {} });
       const aliceKey = keys.key('channel-connection', 'alice', 'slack');
       const malloryKey = keys.key('channel-connection', 'mallory', 'slack');
-      const [aliceAccess, aliceRefresh] = await client.hmget(aliceKey, 'access_token', 'refresh_token');
+      const [aliceAccess, aliceRefresh] = await redisFixture.client.hmget(
+        aliceKey,
+        'access_token',
+        'refresh_token',
+      );
 
-      await client.hset(malloryKey, 'access_token', aliceAccess!);
+      await redisFixture.client.hset(malloryKey, 'access_token', aliceAccess!);
       await expect(connections.get('mallory', 'slack')).rejects.toThrow(TokenCipherError);
-      await client.hset(aliceKey, 'access_token', aliceRefresh!);
+      await redisFixture.client.hset(aliceKey, 'access_token', aliceRefresh!);
       await expect(connections.get('alice', 'slack')).rejects.toThrow(TokenCipherError);
-      await client.hset(aliceKey, 'access_token', aliceAccess!);
+      await redisFixture.client.hset(aliceKey, 'access_token', aliceAccess!);
       expect((await connections.get('alice', 'slack'))?.access_token).toBe('xoxb-alice');
-      const otherKey = new ChannelConnectionStore(client, keys, tokenCipher(randomBytes(32)));
+      const otherKey = new ChannelConnectionStore(redisFixture.client, keys, tokenCipher(randomBytes(32)));
       await expect(otherKey.get('alice', 'slack')).rejects.toThrow(TokenCipherError);
     });
 
     it('deletes one channel of one user', async () => {
-      const connections = new ChannelConnectionStore(client, redisKeys(redis.prefix()), cipher);
+      const connections = new ChannelConnectionStore(
+        redisFixture.client,
+        redisKeys(redisFixture.redis.prefix()),
+        cipher,
+      );
       await connections.save('alice', 'gmail', { access_token: 'g', extra: {} });
       await connections.save('alice', 'slack', { access_token: 's', extra: {} });
       expect(await connections.delete('alice', 'gmail')).toBe(true);
@@ -115,8 +120,8 @@ describe('channel stores', () => {
 
   describe('preferences', () => {
     it('stores, replaces and reads preferences; null when none or unreadable', async () => {
-      const keys = redisKeys(redis.prefix());
-      const preferences = new ChannelPreferenceStore(client, keys);
+      const keys = redisKeys(redisFixture.redis.prefix());
+      const preferences = new ChannelPreferenceStore(redisFixture.client, keys);
       expect(await preferences.get('alice')).toBeNull();
       await preferences.put('alice', { order: ['slack', 'email'], email: 'a@x.io', slack_user_id: 'U1' });
       await preferences.put('alice', { order: ['webhook'], webhook_url: 'https://hooks.example/a' });
@@ -124,14 +129,17 @@ describe('channel stores', () => {
         order: ['webhook'],
         webhook_url: 'https://hooks.example/a',
       });
-      await client.set(keys.key('channel-prefs', 'bob'), '{"order":["pigeon"]}');
+      await redisFixture.client.set(keys.key('channel-prefs', 'bob'), '{"order":["pigeon"]}');
       expect(await preferences.get('bob')).toBeNull();
-      await client.set(keys.key('channel-prefs', 'bob'), 'not json');
+      await redisFixture.client.set(keys.key('channel-prefs', 'bob'), 'not json');
       expect(await preferences.get('bob')).toBeNull();
     });
 
     it('fills in the linked Slack member only where none is set', async () => {
-      const preferences = new ChannelPreferenceStore(client, redisKeys(redis.prefix()));
+      const preferences = new ChannelPreferenceStore(
+        redisFixture.client,
+        redisKeys(redisFixture.redis.prefix()),
+      );
       const defaults = { order: ['email' as const], email: 'carol@x.io' };
       expect(await preferences.fillSlackUserId('carol', 'UCAROL', defaults)).toEqual({
         ...defaults,
@@ -152,13 +160,13 @@ describe('channel stores', () => {
 
   describe('OAuth states', () => {
     it('answers a state once, for its own channel, and stores only its digest', async () => {
-      const prefix = redis.prefix();
-      const states = new OAuthStateStore(client, redisKeys(prefix));
+      const prefix = redisFixture.redis.prefix();
+      const states = new OAuthStateStore(redisFixture.client, redisKeys(prefix));
       const state = await states.issue('alice', 'gmail');
       expect(state).toMatch(/^[A-Za-z0-9_-]{43}$/);
-      expect((await client.keys(`{${prefix}}:*`)).join()).not.toContain(state);
-      const [[name]] = [await client.keys(`{${prefix}}:oauth-state:*`)] as [string[]];
-      expect(await client.ttl(name!)).toBeGreaterThan(590);
+      expect((await redisFixture.client.keys(`{${prefix}}:*`)).join()).not.toContain(state);
+      const [[name]] = [await redisFixture.client.keys(`{${prefix}}:oauth-state:*`)] as [string[]];
+      expect(await redisFixture.client.ttl(name!)).toBeGreaterThan(590);
 
       const [a, b] = await Promise.all([states.consume(state, 'gmail'), states.consume(state, 'gmail')]);
       expect([a, b]).toContainEqual({ userId: 'alice' });
@@ -173,7 +181,7 @@ describe('channel stores', () => {
     });
 
     it('forgets a state after its time to live', async () => {
-      const states = new OAuthStateStore(client, redisKeys(redis.prefix()), 1);
+      const states = new OAuthStateStore(redisFixture.client, redisKeys(redisFixture.redis.prefix()), 1);
       const state = await states.issue('alice', 'slack');
       await new Promise((resolve) => setTimeout(resolve, 1_100));
       expect(await states.consume(state, 'slack')).toBeNull();

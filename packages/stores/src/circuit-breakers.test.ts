@@ -1,20 +1,13 @@
 import { redisKeys } from '@switchboard/runtime/redis-keys';
-import { type PrivateRedis, startRedis } from '@switchboard/testkit/redis-server';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { usePrivateRedis } from '@switchboard/testkit/redis-fixture';
+import { describe, expect, it } from 'vitest';
 import { CircuitBreakerStore } from './circuit-breakers.js';
 
 describe('CircuitBreakerStore', () => {
-  let redis: PrivateRedis;
-  let client: Redis;
-  beforeAll(async () => {
-    redis = await startRedis();
-    client = redis.client();
-  });
-  afterAll(() => redis.stop());
+  const redisFixture = usePrivateRedis();
 
   const store = (samples?: number) =>
-    new CircuitBreakerStore(client, redisKeys(redis.prefix()), {
+    new CircuitBreakerStore(redisFixture.client, redisKeys(redisFixture.redis.prefix()), {
       threshold: 3,
       openMs: 1_000,
       ...(samples === undefined ? {} : { samples }),
@@ -70,13 +63,13 @@ describe('CircuitBreakerStore', () => {
   });
 
   it('never changes state by reading it', async () => {
-    const keys = redisKeys(redis.prefix());
-    const breakers = new CircuitBreakerStore(client, keys, { threshold: 1, openMs: 1_000 });
+    const keys = redisKeys(redisFixture.redis.prefix());
+    const breakers = new CircuitBreakerStore(redisFixture.client, keys, { threshold: 1, openMs: 1_000 });
     await breakers.record('email', fail(), 0);
-    const before = await client.hgetall(keys.key('breaker', 'email'));
+    const before = await redisFixture.client.hgetall(keys.key('breaker', 'email'));
     expect((await breakers.health('email', 5_000)).state).toBe('half_open');
     await breakers.healthOfAll(5_000);
-    expect(await client.hgetall(keys.key('breaker', 'email'))).toEqual(before);
+    expect(await redisFixture.client.hgetall(keys.key('breaker', 'email'))).toEqual(before);
     expect(before.state).toBe('open');
   });
 

@@ -1,19 +1,12 @@
 import { redisKeys } from '@switchboard/runtime/redis-keys';
-import { type PrivateRedis, startRedis } from '@switchboard/testkit/redis-server';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { usePrivateRedis } from '@switchboard/testkit/redis-fixture';
+import { describe, expect, it } from 'vitest';
 import { DeliveryStore } from './deliveries.js';
 
 describe('DeliveryStore', () => {
-  let redis: PrivateRedis;
-  let client: Redis;
-  beforeAll(async () => {
-    redis = await startRedis();
-    client = redis.client();
-  });
-  afterAll(() => redis.stop());
+  const redisFixture = usePrivateRedis();
 
-  const store = () => new DeliveryStore(client, redisKeys(redis.prefix()), 600);
+  const store = () => new DeliveryStore(redisFixture.client, redisKeys(redisFixture.redis.prefix()), 600);
   const at = (second: number) => new Date(Date.UTC(2026, 0, 2, 10, 0, second));
 
   it('starts a timeline with `queued` and appends to it in order; unknown ids have none', async () => {
@@ -122,8 +115,8 @@ describe('DeliveryStore', () => {
   });
 
   it('keeps where each copy lives for later edits, as long as the timeline', async () => {
-    const keys = redisKeys(redis.prefix());
-    const deliveries = new DeliveryStore(client, keys, 600);
+    const keys = redisKeys(redisFixture.redis.prefix());
+    const deliveries = new DeliveryStore(redisFixture.client, keys, 600);
     const { deliveryId: id } = await deliveries.accept();
     expect(await deliveries.sentRefs(id)).toEqual([]);
     await deliveries.recordSent(id, 'slack', 'D0ALICE:1735812003.000200', {
@@ -142,7 +135,7 @@ describe('DeliveryStore', () => {
       ]),
     );
     for (const key of [keys.key('delivery-events', id), keys.key('delivery-sent', id)]) {
-      const ttl = await client.ttl(key);
+      const ttl = await redisFixture.client.ttl(key);
       expect(ttl).toBeGreaterThan(590);
       expect(ttl).toBeLessThanOrEqual(600);
     }

@@ -1,24 +1,17 @@
 import { compareStreamIds } from '@switchboard/contracts/session-events';
 import { topics } from '@switchboard/contracts/topics';
 import { redisKeys } from '@switchboard/runtime/redis-keys';
-import { type PrivateRedis, startRedis } from '@switchboard/testkit/redis-server';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { usePrivateRedis } from '@switchboard/testkit/redis-fixture';
+import { describe, expect, it } from 'vitest';
 import { SessionEventLog } from './session-events.js';
 
 describe('SessionEventLog', () => {
-  let redis: PrivateRedis;
-  let client: Redis;
-  beforeAll(async () => {
-    redis = await startRedis();
-    client = redis.client();
-  });
-  afterAll(() => redis.stop());
+  const redisFixture = usePrivateRedis();
 
   it('appends to a stream that expires with the session, and publishes each entry with its stream id', async () => {
-    const keys = redisKeys(redis.prefix());
-    const log = new SessionEventLog(client, keys, 600);
-    const listener = redis.client();
+    const keys = redisKeys(redisFixture.redis.prefix());
+    const log = new SessionEventLog(redisFixture.client, keys, 600);
+    const listener = redisFixture.redis.client();
     const received: unknown[] = [];
     listener.on('message', (_channel, message) => received.push(JSON.parse(message)));
     await listener.subscribe(keys.channel(topics.session.channel('s1')));
@@ -27,7 +20,7 @@ describe('SessionEventLog', () => {
     const second = await log.append('s1', 'message', { message: 'Hello', is_complete: false });
 
     expect(compareStreamIds(first.id, second.id)).toBe(-1);
-    const ttl = await client.ttl(keys.key('session-events', 's1'));
+    const ttl = await redisFixture.client.ttl(keys.key('session-events', 's1'));
     expect(ttl).toBeGreaterThan(590);
     expect(ttl).toBeLessThanOrEqual(600);
     await expect.poll(() => received.length).toBe(2);
@@ -36,7 +29,7 @@ describe('SessionEventLog', () => {
   });
 
   it('reads entries after an id, exclusive, oldest first, a page at a time', async () => {
-    const log = new SessionEventLog(client, redisKeys(redis.prefix()), 600);
+    const log = new SessionEventLog(redisFixture.client, redisKeys(redisFixture.redis.prefix()), 600);
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await log.append('s2', 'chunk', { content: String(i) })).id);
 
@@ -48,29 +41,36 @@ describe('SessionEventLog', () => {
   });
 
   it('keeps the stream capped', async () => {
-    const keys = redisKeys(redis.prefix());
-    const log = new SessionEventLog(client, keys, 600, 10);
+    const keys = redisKeys(redisFixture.redis.prefix());
+    const log = new SessionEventLog(redisFixture.client, keys, 600, 10);
     for (let i = 0; i < 300; i++) await log.append('s3', 'chunk', { content: String(i) });
     // MAXLEN ~ trims whole macro nodes (100 entries by default), so the cap is approximate.
-    expect(await client.xlen(keys.key('session-events', 's3'))).toBeLessThanOrEqual(110);
+    expect(await redisFixture.client.xlen(keys.key('session-events', 's3'))).toBeLessThanOrEqual(110);
   });
 
   it('refuses bad ids and data that break the contract, writing nothing', async () => {
-    const keys = redisKeys(redis.prefix());
-    const log = new SessionEventLog(client, keys, 600);
+    const keys = redisKeys(redisFixture.redis.prefix());
+    const log = new SessionEventLog(redisFixture.client, keys, 600);
     await expect(log.after('s4', 'latest')).rejects.toThrow(/stream entry id/);
     await expect(log.after('s4', '1-2-3')).rejects.toThrow(/stream entry id/);
     await expect(log.append('bad id', 'chunk', { content: 'x' })).rejects.toThrow(/session id/);
     // @ts-expect-error: a chunk needs its content
     await expect(log.append('s4', 'chunk', { text: 'x' })).rejects.toThrow(/invalid chunk/);
-    expect(await client.exists(keys.key('session-events', 's4'))).toBe(0);
+    expect(await redisFixture.client.exists(keys.key('session-events', 's4'))).toBe(0);
   });
 
   it('skips an entry written by hand that breaks the contract', async () => {
-    const keys = redisKeys(redis.prefix());
-    const log = new SessionEventLog(client, keys, 600);
-    await client.xadd(keys.key('session-events', 's5'), '*', 'event', 'chunk', 'data', '{not json');
-    await client.xadd(keys.key('session-events', 's5'), '*', 'event', 'nonsense', 'data', '{}');
+    const keys = redisKeys(redisFixture.redis.prefix());
+    const log = new SessionEventLog(redisFixture.client, keys, 600);
+    await redisFixture.client.xadd(
+      keys.key('session-events', 's5'),
+      '*',
+      'event',
+      'chunk',
+      'data',
+      '{not json',
+    );
+    await redisFixture.client.xadd(keys.key('session-events', 's5'), '*', 'event', 'nonsense', 'data', '{}');
     const good = await log.append('s5', 'done', { is_complete: true });
     expect(await log.after('s5', '0-0')).toEqual([good]);
   });

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { topics } from '@switchboard/contracts/topics';
-import { type PrivateRedis, startRedis } from '@switchboard/testkit/redis-server';
-import type { Redis } from 'ioredis';
+import { usePrivateRedis } from '@switchboard/testkit/redis-fixture';
+import { startRedis } from '@switchboard/testkit/redis-server';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultRealtimeLimits } from './realtime-limits.js';
@@ -29,26 +29,20 @@ async function stalledClient(port: number, path: string): Promise<Socket> {
 }
 
 describe('connection hub', () => {
-  let redis: PrivateRedis;
-  let client: Redis;
+  const redisFixture = usePrivateRedis();
   let gateway: TestGateway;
 
   beforeAll(async () => {
-    redis = await startRedis();
-    client = redis.client();
-    gateway = await startTestGateway(redis);
+    gateway = await startTestGateway(redisFixture.redis);
   });
-  afterAll(async () => {
-    await gateway.stop();
-    await redis.stop();
-  });
+  afterAll(() => gateway.stop());
 
   const subscribers = async (sessionId: string) =>
     (
-      (await client.pubsub('NUMSUB', gateway.service.keys.channel(topics.session.channel(sessionId)))) as [
-        string,
-        number,
-      ]
+      (await redisFixture.client.pubsub(
+        'NUMSUB',
+        gateway.service.keys.channel(topics.session.channel(sessionId)),
+      )) as [string, number]
     )[1];
 
   async function connections(path: string): Promise<number> {

@@ -1,4 +1,4 @@
-import { type PrivateRedis, startRedis } from '@switchboard/testkit/redis-server';
+import { usePrivateRedis } from '@switchboard/testkit/redis-fixture';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -17,20 +17,16 @@ function nextEvent(socket: Socket, event: string): Promise<Record<string, unknow
 }
 
 describe('/ws and /socket.io: 000 protocol', () => {
-  let redis: PrivateRedis;
+  const redisFixture = usePrivateRedis();
   let gateway: TestGateway;
   let userToken: string;
 
   beforeAll(async () => {
-    redis = await startRedis();
-    gateway = await startTestGateway(redis);
+    gateway = await startTestGateway(redisFixture.redis);
     await gateway.register(); // the first user is the admin
     userToken = (await gateway.register()).accessToken;
   });
-  afterAll(async () => {
-    await gateway.stop();
-    await redis.stop();
-  });
+  afterAll(() => gateway.stop());
 
   it('greets, joins a session with its token and relays its events in 000 words until it leaves', async () => {
     const session = await gateway.openSession();

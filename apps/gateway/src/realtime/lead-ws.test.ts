@@ -1,31 +1,26 @@
 import { topics } from '@switchboard/contracts/topics';
-import { type PrivateRedis, startRedis } from '@switchboard/testkit/redis-server';
-import type { Redis } from 'ioredis';
+import { usePrivateRedis } from '@switchboard/testkit/redis-fixture';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startTestGateway, type TestGateway } from './test-fixtures/test-gateway.js';
 import { TestSocket } from './test-fixtures/test-socket.js';
 
 describe('/ws/:session_id: 001 protocol', () => {
-  let redis: PrivateRedis;
-  let client: Redis;
+  const redisFixture = usePrivateRedis();
   let gateway: TestGateway;
 
   beforeAll(async () => {
-    redis = await startRedis();
-    client = redis.client();
-    gateway = await startTestGateway(redis);
+    gateway = await startTestGateway(redisFixture.redis);
   });
-  afterAll(async () => {
-    await gateway.stop();
-    await redis.stop();
-  });
+  afterAll(() => gateway.stop());
 
   /** 001 has no frame that says the socket is following; the channel's subscriber count does. */
   async function followed(sessionId: string): Promise<void> {
     const channel = gateway.service.keys.channel(topics.session.channel(sessionId));
     await expect
-      .poll(async () => ((await client.pubsub('NUMSUB', channel)) as [string, number])[1], { interval: 10 })
+      .poll(async () => ((await redisFixture.client.pubsub('NUMSUB', channel)) as [string, number])[1], {
+        interval: 10,
+      })
       .toBe(1);
   }
 

@@ -1,5 +1,5 @@
 import { topics } from '@switchboard/contracts/topics';
-import { type PrivateRedis, startRedis } from '@switchboard/testkit/redis-server';
+import { usePrivateRedis } from '@switchboard/testkit/redis-fixture';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startTestGateway, type TestGateway } from './test-fixtures/test-gateway.js';
@@ -10,20 +10,16 @@ const subjectOf = (token: string) =>
   (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sub: string }).sub;
 
 describe('/api/ws: 003 per-user socket', () => {
-  let redis: PrivateRedis;
+  const redisFixture = usePrivateRedis();
   let gateway: TestGateway;
   let access: string;
   let refresh: string;
 
   beforeAll(async () => {
-    redis = await startRedis();
-    gateway = await startTestGateway(redis, { authTimeoutMs });
+    gateway = await startTestGateway(redisFixture.redis, { authTimeoutMs });
     ({ accessToken: access, refreshToken: refresh } = await gateway.register());
   });
-  afterAll(async () => {
-    await gateway.stop();
-    await redis.stop();
-  });
+  afterAll(() => gateway.stop());
 
   it('closes a socket that does not authenticate in time with 4401', async () => {
     const startedAt = Date.now();
@@ -97,17 +93,13 @@ describe('/api/ws: 003 per-user socket', () => {
 });
 
 describe('realtime connections and the end of a login', () => {
-  let redis: PrivateRedis;
+  const redisFixture = usePrivateRedis();
   let gateway: TestGateway;
 
   beforeAll(async () => {
-    redis = await startRedis();
-    gateway = await startTestGateway(redis, { heartbeatMs: 200 });
+    gateway = await startTestGateway(redisFixture.redis, { heartbeatMs: 200 });
   });
-  afterAll(async () => {
-    await gateway.stop();
-    await redis.stop();
-  });
+  afterAll(() => gateway.stop());
 
   it('closes an authenticated socket with 4401 at the next heartbeat after logout', async () => {
     const { accessToken } = await gateway.register();

@@ -2,10 +2,9 @@ import type { ChannelName, DeliverPayload, Recipient } from '@switchboard/contra
 import { redisKeys } from '@switchboard/runtime/redis-keys';
 import { CircuitBreakerStore } from '@switchboard/stores/circuit-breakers';
 import { DeliveryStore } from '@switchboard/stores/deliveries';
-import { type PrivateRedis, startRedis } from '@switchboard/testkit/redis-server';
+import { usePrivateRedis } from '@switchboard/testkit/redis-fixture';
 import { UnrecoverableError } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type Channel, ChannelError, type SendResult } from '../channels/channel.js';
 import { Orchestrator } from './orchestrator.js';
 
@@ -47,18 +46,12 @@ const transient = (message = '451 try again later') => new ChannelError(message,
 const permanent = (message = '550 no such user') => new ChannelError(message, true);
 
 describe('Orchestrator', () => {
-  let redis: PrivateRedis;
-  let client: Redis;
-  beforeAll(async () => {
-    redis = await startRedis();
-    client = redis.client();
-  });
-  afterAll(() => redis.stop());
+  const redisFixture = usePrivateRedis();
 
   function setup(channels: ScriptedChannel[], threshold = 5) {
-    const keys = redisKeys(redis.prefix());
-    const deliveries = new DeliveryStore(client, keys, 600);
-    const breakers = new CircuitBreakerStore(client, keys, { threshold, openMs: 60_000 });
+    const keys = redisKeys(redisFixture.redis.prefix());
+    const deliveries = new DeliveryStore(redisFixture.client, keys, 600);
+    const breakers = new CircuitBreakerStore(redisFixture.client, keys, { threshold, openMs: 60_000 });
     const orchestrator = new Orchestrator({
       channels: new Map(channels.map((channel) => [channel.name, channel])),
       breakers,
