@@ -41,7 +41,7 @@ export async function buildApp(
       catalogRoutes(app);
       await app.register(httpHygienePlugin, { config: service.config });
       await app.register(docsPlugin, { service });
-      await app.register(authPlugin, { service });
+      await app.register(authPlugin, { service, sessions });
       await app.register(rateLimitPlugin, { service });
       await app.register(policyPlugin, { sessions });
       registerSessionRoutes(app, sessions);
@@ -55,7 +55,7 @@ export async function buildApp(
         service.readinessChecks.set(name, async () => readinessOf((await status.current()).services[name]));
       }
       registerStatusRoutes(app, status, () => statusDetail(service, registry, sessions));
-      await app.register(realtimePlugin, { service, ...realtime });
+      await app.register(realtimePlugin, { service, sessions, ...realtime });
     },
   });
   await followSystemEvents(service);

@@ -4,7 +4,7 @@ import { loadOrCreateSecret } from '@switchboard/runtime/local-secrets';
 import type { ServiceBase } from '@switchboard/runtime/service-base';
 import { ApiKeyStore } from '@switchboard/stores/api-keys';
 import { RefreshTokenStore } from '@switchboard/stores/refresh-tokens';
-import { SessionStore } from '@switchboard/stores/sessions';
+import type { SessionStore } from '@switchboard/stores/sessions';
 import { UserStore } from '@switchboard/stores/users';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -35,7 +35,7 @@ const refreshLifetimeMs = 7 * 24 * 3_600_000;
  * `/api/admin/api-keys`. Enforcement is the policy plugin's job.
  */
 export const authPlugin = fp(
-  async (app: FastifyInstance, { service }: { service: ServiceBase }) => {
+  async (app: FastifyInstance, { service, sessions }: { service: ServiceBase; sessions: SessionStore }) => {
     const { config, redis, keys } = service;
     const secret = config.auth.jwtSecret ?? (await loadOrCreateSecret(config.dataDir, 'jwt-secret'));
     await app.register(fastifyJwt, {
@@ -53,7 +53,7 @@ export const authPlugin = fp(
       users,
       refreshTokens,
       apiKeys,
-      sessions: new SessionStore(redis, keys, config.sessions.idleTtlS),
+      sessions,
       bootstrapAdminKey: config.auth.adminApiKey,
     });
     app.decorate('authenticator', authenticator);

@@ -2,7 +2,7 @@ import websocket from '@fastify/websocket';
 import type { HttpServer } from '@switchboard/runtime/http-server';
 import type { ServiceBase } from '@switchboard/runtime/service-base';
 import { SessionEventLog } from '@switchboard/stores/session-events';
-import { SessionStore } from '@switchboard/stores/sessions';
+import type { SessionStore } from '@switchboard/stores/sessions';
 import fp from 'fastify-plugin';
 import { ConnectionHub } from './connection-hub.js';
 import { registerDispatchWebSocket } from './dispatch-ws-route.js';
@@ -26,6 +26,7 @@ export interface RealtimeTuning {
 
 export interface RealtimeOptions extends RealtimeTuning {
   service: ServiceBase;
+  sessions: SessionStore;
 }
 
 /**
@@ -49,7 +50,7 @@ export const realtimePlugin = fp(
     const deps: RealtimeDeps = {
       hub,
       log: new SessionEventLog(service.redis, service.keys, service.config.sessions.idleTtlS),
-      sessions: new SessionStore(service.redis, service.keys, service.config.sessions.idleTtlS),
+      sessions: options.sessions,
       authenticator: app.authenticator,
       limits,
     };
