@@ -28,6 +28,9 @@ export const ChannelPreferencesSchema = Type.Object(
 );
 export type ChannelPreferences = Static<typeof ChannelPreferencesSchema>;
 
+/** What a user who saved nothing gets: email, to the address they registered with. */
+export const defaultPreferences = (email: string): ChannelPreferences => ({ order: ['email'], email });
+
 const preferencesValidator = Compile(ChannelPreferencesSchema);
 
 const fillSlackUserIdScript = `

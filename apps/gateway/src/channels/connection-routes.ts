@@ -5,14 +5,13 @@ import {
   type ConnectionChannel,
   connectionChannels,
 } from '@switchboard/stores/channel-connections';
-import type { ChannelPreferenceStore } from '@switchboard/stores/channel-preferences';
+import { type ChannelPreferenceStore, defaultPreferences } from '@switchboard/stores/channel-preferences';
 import { type OAuthStateStore, oauthStateTtlS } from '@switchboard/stores/oauth-states';
 import type { UserStore } from '@switchboard/stores/users';
 import { Type } from 'typebox';
 import { callingUserId } from './calling-user.js';
 import { connectedPage } from './connected-page.js';
 import { type OAuthProvider, providerLabels } from './oauth-providers.js';
-import { defaultPreferences } from './preference-routes.js';
 
 export interface ConnectionRouteDeps {
   users: UserStore;

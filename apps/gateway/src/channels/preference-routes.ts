@@ -2,8 +2,8 @@ import { AppError } from '@switchboard/runtime/app-error';
 import type { HttpServer } from '@switchboard/runtime/http-server';
 import {
   type ChannelPreferenceStore,
-  type ChannelPreferences,
   ChannelPreferencesSchema,
+  defaultPreferences,
 } from '@switchboard/stores/channel-preferences';
 import type { UserStore } from '@switchboard/stores/users';
 import { callingUserId } from './calling-user.js';
@@ -12,9 +12,6 @@ export interface PreferenceRouteDeps {
   users: UserStore;
   preferences: ChannelPreferenceStore;
 }
-
-/** What a user who saved nothing gets: email, to the address they registered with. */
-export const defaultPreferences = (email: string): ChannelPreferences => ({ order: ['email'], email });
 
 /** `GET/PUT /api/channels/preferences` (003): the order to try channels in, and the addresses to use. */
 export function registerPreferenceRoutes(app: HttpServer, { users, preferences }: PreferenceRouteDeps): void {

@@ -1,10 +1,10 @@
 import type { FeedbackRequestRecord } from '@switchboard/contracts/feedback';
+import type { AnswerLinks } from '@switchboard/runtime/answer-links';
 import { AppError } from '@switchboard/runtime/app-error';
 import type { HttpServer } from '@switchboard/runtime/http-server';
 import type { FeedbackRequestStore } from '@switchboard/stores/feedback-requests';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import type { AnswerLinks } from './answer-links.js';
 import { answeredPage, closedPage, questionPage, thanksPage } from './answer-page.js';
 import type { FeedbackAnswering } from './feedback-answering.js';
 

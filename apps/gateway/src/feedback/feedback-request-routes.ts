@@ -1,44 +1,30 @@
-import { randomUUID } from 'node:crypto';
 import {
   FeedbackAnswerBody,
   FeedbackRequestBody,
   FeedbackRequestRecord,
   FeedbackStatusSchema,
 } from '@switchboard/contracts/feedback';
-import type { Recipient } from '@switchboard/contracts/notifications';
-import type { queues } from '@switchboard/contracts/queues';
 import { AppError } from '@switchboard/runtime/app-error';
 import type { HttpServer } from '@switchboard/runtime/http-server';
-import type { QueueProducer } from '@switchboard/runtime/queue-producer';
-import type { ChannelPreferenceStore } from '@switchboard/stores/channel-preferences';
-import type { DeliveryStore } from '@switchboard/stores/deliveries';
+import type { FeedbackOpener } from '@switchboard/stores/feedback-opening';
 import {
   type AnswerInput,
   answeredBy,
   type FeedbackRequestStore,
 } from '@switchboard/stores/feedback-requests';
 import type { SessionStore } from '@switchboard/stores/sessions';
-import type { UserStore } from '@switchboard/stores/users';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { isAdmin } from '../auth/principal.js';
 import { maySeeSession } from '../auth/session-access.js';
 import { callingUserId } from '../channels/calling-user.js';
-import { defaultPreferences } from '../channels/preference-routes.js';
-import type { AnswerLinks } from './answer-links.js';
-import { askingMessage } from './asking-message.js';
 import type { FeedbackAnswering } from './feedback-answering.js';
 
 export interface FeedbackRequestRouteDeps {
   requests: FeedbackRequestStore;
   answering: FeedbackAnswering;
-  links: AnswerLinks;
-  notifications: QueueProducer<typeof queues.notifications>;
+  opener: FeedbackOpener;
   sessions: SessionStore;
-  users: UserStore;
-  preferences: ChannelPreferenceStore;
-  deliveries: Pick<DeliveryStore, 'append'>;
-  defaultExpiryS: number;
 }
 
 const RequestParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
@@ -63,7 +49,7 @@ function webResponder(request: FastifyRequest): Pick<AnswerInput, 'responder_id'
  * A request is its requester's; administrators may read and answer any.
  */
 export function registerFeedbackRequestRoutes(app: HttpServer, deps: FeedbackRequestRouteDeps): void {
-  const { requests, links, notifications } = deps;
+  const { requests } = deps;
 
   /** The request when the caller may see it; someone else's is as unknown as a missing one. */
   async function visibleRequest(request: FastifyRequest, id: string): Promise<FeedbackRequestRecord> {
@@ -74,19 +60,6 @@ export function registerFeedbackRequestRoutes(app: HttpServer, deps: FeedbackReq
       throw new AppError('SB_NOT_FOUND', `Feedback request ${id} not found.`);
     }
     return record;
-  }
-
-  /** Where each channel reaches the requester: their saved preferences, else email to their account. */
-  async function channelsOf(userId: string) {
-    const user = await deps.users.get(userId);
-    if (!user) throw new AppError('SB_UNAUTHENTICATED', 'The user no longer exists.');
-    const preferences = (await deps.preferences.get(userId)) ?? defaultPreferences(user.email);
-    const to: Recipient = {
-      email: preferences.email ?? user.email,
-      ...(preferences.slack_user_id === undefined ? {} : { slack: preferences.slack_user_id }),
-      ...(preferences.webhook_url === undefined ? {} : { webhook_url: preferences.webhook_url }),
-    };
-    return { order: preferences.order, to };
   }
 
   app.post(
@@ -110,57 +83,17 @@ export function registerFeedbackRequestRoutes(app: HttpServer, deps: FeedbackReq
           throw new AppError('SB_FORBIDDEN', 'That session is not yours.');
         }
       }
-      const { order, to } = await channelsOf(requesterId);
-      const allowFreeText = body.allow_free_text ?? false;
-      // A question with neither options nor free text could never be answered: it asks for approval.
-      const options = body.options ?? (allowFreeText ? [] : ['approve', 'reject']);
-      const now = new Date();
-      const id = randomUUID();
-      const expiresAt = new Date(now.getTime() + (body.expires_in ?? deps.defaultExpiryS) * 1000);
-      const message = askingMessage({
-        request_id: id,
+      const record = await deps.opener.open({
+        requesterId,
         question: body.question,
-        options,
-        allow_free_text: allowFreeText,
-        answer_url: links.url(id, expiresAt),
-        expires_at: expiresAt.toISOString(),
+        ...(body.options === undefined ? {} : { options: body.options }),
+        ...(body.allow_free_text === undefined ? {} : { allowFreeText: body.allow_free_text }),
+        ...(body.channels === undefined ? {} : { channels: body.channels }),
+        ...(body.strategy === undefined ? {} : { strategy: body.strategy }),
+        ...(body.expires_in === undefined ? {} : { expiresInS: body.expires_in }),
+        ...(body.session_id === undefined ? {} : { sessionId: body.session_id }),
+        requestId: request.id,
       });
-      const channels = body.channels ?? order;
-      // SPEC B8: a question goes to every channel at once unless the caller asks for fallback.
-      const strategy = body.strategy ?? 'broadcast';
-      const record = await requests.create(
-        {
-          id,
-          question: body.question,
-          options,
-          allow_free_text: allowFreeText,
-          requester_id: requesterId,
-          ...(body.session_id === undefined ? {} : { session_id: body.session_id }),
-          channels,
-          strategy,
-          expires_at: expiresAt,
-          recipients: to,
-          message,
-        },
-        now,
-      );
-      // The request id is its delivery's id: its timeline starts here, as a notification's does.
-      await deps.deliveries.append(id, { status: 'queued' }, now);
-      await notifications.add(
-        'deliver',
-        // Sent for the requester: through their own Gmail account when they connected one.
-        { delivery_id: id, message, channels, strategy, to, sender_user_id: requesterId },
-        { requestId: request.id, jobId: `deliver-${id}` },
-      );
-      await notifications.add(
-        'feedback_expire',
-        { request_id: id },
-        {
-          requestId: request.id,
-          jobId: `feedback-expire-${id}`,
-          delayMs: expiresAt.getTime() - now.getTime(),
-        },
-      );
       return reply.status(201).send(record);
     },
   );

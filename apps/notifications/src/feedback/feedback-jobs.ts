@@ -1,3 +1,4 @@
+import type { FeedbackRequestRecord } from '@switchboard/contracts/feedback';
 import type { ChannelName } from '@switchboard/contracts/notifications';
 import { queues } from '@switchboard/contracts/queues';
 import type { ServiceBase } from '@switchboard/runtime/service-base';
@@ -11,7 +12,8 @@ import { SlackInteractions } from './slack-interactions.js';
 
 /**
  * The jobs that follow a feedback request after it was sent: a Slack answer,
- * the expiry, and showing the outcome on every copy once there is one.
+ * the expiry, and showing the outcome on every copy once there is one. A
+ * request asked from a chat session also wakes that session's agent.
  */
 export function feedbackJobs(service: ServiceBase, channels: ReadonlyMap<ChannelName, Channel>) {
   const { config, redis, keys, logger } = service;
@@ -27,6 +29,7 @@ export function feedbackJobs(service: ServiceBase, channels: ReadonlyMap<Channel
     logger,
   });
   const queue = service.producer(queues.notifications);
+  const chat = service.producer(queues.chat);
   const slack = new SlackInteractions({
     requests,
     notifications: queue,
@@ -47,23 +50,40 @@ export function feedbackJobs(service: ServiceBase, channels: ReadonlyMap<Channel
     }
   }
 
+  /**
+   * Tells the chat service that a session's question has its outcome. Queued
+   * before the copies are updated, so the agent never waits on a slow channel;
+   * a retried sync or expiry job queues it again under the same job id, which
+   * BullMQ ignores (and the chat side resumes a request only once).
+   */
+  async function resumeAgent(record: FeedbackRequestRecord, requestId: string): Promise<void> {
+    if (record.session_id === undefined) return;
+    await chat.add(
+      'agent_resume',
+      { session_id: record.session_id, request_id: record.id },
+      { requestId, jobId: `agent-resume-${record.id}` },
+    );
+  }
+
   return {
     slack_interaction: async (payload: { payload: string }, context: JobContext) => ({
       outcome: await slack.handle(payload.payload, context.meta.requestId),
     }),
 
-    feedback_sync: async (payload: { request_id: string }) => {
+    feedback_sync: async (payload: { request_id: string }, context: JobContext) => {
       const record = await requests.get(payload.request_id);
       if (record?.status !== 'answered') return { updated: [] };
+      await resumeAgent(record, context.meta.requestId);
       await afterDelivery(record.id);
       return { updated: await copies.show(record, resolutionOf(record)) };
     },
 
-    feedback_expire: async (payload: { request_id: string }) => {
+    feedback_expire: async (payload: { request_id: string }, context: JobContext) => {
       const outcome = await requests.expire(payload.request_id);
       // A delayed job can run a moment early (clocks differ); the retry comes after the expiry.
       if (outcome.kind === 'not_due') throw new Error(`not due until ${outcome.expiresAt.toISOString()}`);
       if (outcome.kind !== 'expired') return { expired: false };
+      await resumeAgent(outcome.record, context.meta.requestId);
       await afterDelivery(outcome.record.id);
       await copies.show(outcome.record, resolutionOf(outcome.record));
       return { expired: true };

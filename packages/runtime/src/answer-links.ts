@@ -1,6 +1,6 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import type { Config } from '@switchboard/runtime/config';
-import { loadOrCreateSecret } from '@switchboard/runtime/local-secrets';
+import type { Config } from './config.js';
+import { loadOrCreateSecret } from './local-secrets.js';
 
 export type LinkCheck = { ok: true; requestId: string; expired: boolean } | { ok: false };
 

@@ -1,5 +1,5 @@
 import type { FeedbackPrompt, OutgoingMessage } from '@switchboard/contracts/notifications';
-import { isApprovalQuestion } from '@switchboard/stores/feedback-requests';
+import { isApprovalQuestion } from './feedback-requests.js';
 
 const subjectQuestionLength = 60;
 
