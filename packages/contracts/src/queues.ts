@@ -2,6 +2,14 @@ import { type Static, type TSchema, Type } from 'typebox';
 import type { Validator } from 'typebox/compile';
 import { Compile } from 'typebox/compile';
 import {
+  AgentResumePayload,
+  AgentResumeResult,
+  SessionLogLinePayload,
+  SessionLogLineResult,
+  TurnPayload,
+  TurnResult,
+} from './chat.js';
+import {
   ChannelNameSchema,
   DeliverPayload,
   DeliverResult,
@@ -79,7 +87,15 @@ const FeedbackRef = Type.Object({ request_id: Type.String({ minLength: 1, maxLen
 
 /** Every queue, by the service that consumes it. */
 export const queues = {
-  chat: defineQueue('chat', { ping: pingJob }),
+  chat: defineQueue('chat', {
+    ping: pingJob,
+    /** One user message: run the session's assistant, stream and store the reply. */
+    turn: defineJob(TurnPayload, TurnResult),
+    /** The agent's human answered (or did not in time): continue the conversation. */
+    agent_resume: defineJob(AgentResumePayload, AgentResumeResult),
+    /** Appends a line to the daily JSONL session log file (one writer for the file). */
+    session_log: defineJob(SessionLogLinePayload, SessionLogLineResult),
+  }),
   notifications: defineQueue('notifications', {
     ping: pingJob,
     deliver: defineJob(DeliverPayload, DeliverResult),

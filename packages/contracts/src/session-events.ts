@@ -18,6 +18,8 @@ export function compareStreamIds(a: string, b: string): number {
 }
 
 const Fields = Type.Record(Type.String(), Type.Unknown());
+/** The chat turn an event belongs to, so a client waiting for its own turn can pick its events out. */
+const TurnId = Type.Optional(Type.String({ maxLength: 200 }));
 
 /**
  * The `data` of each event a session's stream can hold (SPEC §4 "Events and
@@ -26,21 +28,26 @@ const Fields = Type.Record(Type.String(), Type.Unknown());
  */
 export const sessionEventData = {
   /** A token delta of a reply being generated. */
-  chunk: Type.Object({ content: Type.String() }),
+  chunk: Type.Object({ content: Type.String(), turn_id: TurnId }),
   /** A finished assistant reply (001's `message` frame; 000's `chat_response`). */
   message: Type.Object({
     message: Type.String(),
     data_collected: Type.Optional(Fields),
     is_complete: Type.Optional(Type.Boolean()),
+    turn_id: TurnId,
   }),
-  email_sent: Type.Object({ message: Type.Optional(Type.String()) }),
-  done: Type.Object({ data_collected: Type.Optional(Fields), is_complete: Type.Optional(Type.Boolean()) }),
-  error: Type.Object({ message: Type.String(), code: Type.Optional(Type.String()) }),
+  email_sent: Type.Object({ message: Type.Optional(Type.String()), turn_id: TurnId }),
+  done: Type.Object({
+    data_collected: Type.Optional(Fields),
+    is_complete: Type.Optional(Type.Boolean()),
+    turn_id: TurnId,
+  }),
+  error: Type.Object({ message: Type.String(), code: Type.Optional(Type.String()), turn_id: TurnId }),
   feedback_requested: Type.Object({ request_id: Type.String() }),
   feedback_resolved: Type.Object({ request_id: Type.String() }),
   feedback_expired: Type.Object({ request_id: Type.String() }),
   /** A turn was accepted and is being worked on. */
-  processing: Type.Object({ message: Type.Optional(Type.String()) }),
+  processing: Type.Object({ message: Type.Optional(Type.String()), turn_id: TurnId }),
   /** 000's reply event, for producers that speak it directly. */
   chat_response: Type.Object({ response: Type.String(), timestamp: Type.Optional(Type.String()) }),
   status: Fields,

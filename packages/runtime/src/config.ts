@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Compile } from 'typebox/compile';
 import { Value } from 'typebox/value';
 import { type Env, type EnvName, EnvSchema, envAliases, envGroups, secretEnvNames } from './config-schema.js';
@@ -21,6 +22,8 @@ export interface Config {
   redis: { url: string; prefix: string };
   logLevel: Env['LOG_LEVEL'];
   dataDir: string;
+  /** Where 002's daily session log files go (`session_YYYY-MM-DD.log`). */
+  sessionLogDir: string;
   publicUrl: string;
   corsOrigins: string[];
   /** Fastify's `trustProxy`: whether (or which hops) may set X-Forwarded-For, so limits see real client IPs. */
@@ -43,6 +46,8 @@ export interface Config {
     openaiApiKey?: string;
     baseUrl?: string;
     model: string;
+    /** The models a chat request may name (002's `model`); the default model is always one. */
+    allowedModels: string[];
     credentialUrl?: string;
     timeoutMs: number;
     chatDeadlineMs: number;
@@ -191,6 +196,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
     logLevel: e.LOG_LEVEL,
     dataDir: e.DATA_DIR,
+    sessionLogDir: e.SESSION_LOG_DIR ?? join(e.DATA_DIR, 'session-log'),
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     corsOrigins,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
@@ -217,6 +223,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       openaiApiKey: e.OPENAI_API_KEY,
       baseUrl: e.OPENAI_BASE_URL,
       model: e.OPENAI_MODEL,
+      allowedModels: [...new Set([e.OPENAI_MODEL, ...splitList(e.OPENAI_MODELS)])],
       credentialUrl: e.PAPITA_API_URL,
       timeoutMs: e.LLM_TIMEOUT_MS,
       chatDeadlineMs: e.CHAT_DEADLINE_MS,

@@ -48,6 +48,16 @@ export type RoutePolicy = 'open' | 'session' | 'user' | 'admin' | 'signed' | `sc
 declare module 'fastify' {
   interface FastifyContextConfig {
     policy?: RoutePolicy;
+    /**
+     * For a `session` route whose session is named in the JSON body
+     * (`session_id`), not the path: the check runs once the body is parsed.
+     */
+    sessionIn?: 'body';
+    /**
+     * A `session` route that also serves calls naming no session (002's
+     * stateless chat): then any user or session token may call it.
+     */
+    sessionOptional?: boolean;
   }
 }
 

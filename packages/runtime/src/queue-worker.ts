@@ -6,7 +6,7 @@ import {
   jobEnvelopeValidator,
   type QueueContract,
 } from '@switchboard/contracts/queues';
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
@@ -17,6 +17,11 @@ export interface JobContext {
   jobId: string;
   attempt: number;
   logger: Logger;
+  /**
+   * Puts the job back to run again in `delayMs`, without spending an attempt
+   * (e.g. a session's next turn waiting for the one before it). Never returns.
+   */
+  defer(delayMs: number): Promise<never>;
 }
 
 export type JobHandlers<Q extends QueueContract> = {
@@ -47,7 +52,7 @@ export function createQueueWorker<Q extends QueueContract>(
   options: WorkerOptions,
 ): Worker {
   const queue = contract.name;
-  const process = async (job: Job): Promise<unknown> => {
+  const process = async (job: Job, token?: string): Promise<unknown> => {
     const startedAt = performance.now();
     const name = job.name as JobName<Q>;
     const labels = { queue, job: job.name };
@@ -71,6 +76,10 @@ export function createQueueWorker<Q extends QueueContract>(
         jobId: job.id ?? '',
         attempt: job.attemptsMade + 1,
         logger,
+        defer: async (delayMs) => {
+          await job.moveToDelayed(Date.now() + delayMs, token);
+          throw new DelayedError();
+        },
       });
       if (!jobContract.resultValidator.Check(result)) {
         const problems = describeErrors(jobContract.resultValidator.Errors(result));
@@ -79,6 +88,7 @@ export function createQueueWorker<Q extends QueueContract>(
       options.metrics.jobs.inc({ ...labels, outcome: 'completed' });
       return result;
     } catch (error) {
+      if (error instanceof DelayedError) throw error;
       const outcome = error instanceof UnrecoverableError ? 'rejected' : 'failed';
       options.metrics.jobs.inc({ ...labels, outcome });
       options.logger.warn(

@@ -8,7 +8,7 @@ import {
 import { topics } from '@switchboard/contracts/topics';
 import type { RedisKeys } from '@switchboard/runtime/redis-keys';
 import type { Redis } from 'ioredis';
-import { sessionIdPattern } from './sessions.js';
+import { sessionScopedKey } from './sessions.js';
 
 /*
  * Keys
@@ -41,9 +41,7 @@ export class SessionEventLog {
   ) {}
 
   private key(sessionId: string): string {
-    if (!sessionIdPattern.test(sessionId))
-      throw new TypeError(`invalid session id ${JSON.stringify(sessionId)}`);
-    return this.keys.key('session-events', sessionId);
+    return sessionScopedKey(this.keys, 'session-events', sessionId);
   }
 
   /** Appends an event to the session's stream and publishes it; returns the stored entry. */
@@ -67,6 +65,17 @@ export class SessionEventLog {
       this.keys.channel(topics.session.channel(sessionId)),
     )) as string;
     return { ...candidate, id } as SessionEventEntry;
+  }
+
+  /** The id of the newest entry ('0-0' when there is none): a follower starting here sees only what comes next. */
+  async lastId(sessionId: string): Promise<string> {
+    const [newest] = await this.redis.xrevrange(this.key(sessionId), '+', '-', 'COUNT', 1);
+    return newest?.[0] ?? '0-0';
+  }
+
+  /** Drops the session's whole stream, with its session (a deleted session replays nothing). */
+  async delete(sessionId: string): Promise<void> {
+    await this.redis.del(this.key(sessionId));
   }
 
   /**

@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import type { TurnResult } from '@switchboard/contracts/chat';
+import type { RedisKeys } from '@switchboard/runtime/redis-keys';
+import type { Redis } from 'ioredis';
+import { sessionScopedKey } from './sessions.js';
+
+/*
+ * Keys
+ *   {sb}:turns:<sessionId>   HASH   `seq`: the last order number given; `done`: the highest finished one;
+ *                                   `t:<turnId>`: JSON TurnRecord; `s:<seq>`: the turn id holding that place.
+ *                                   EXPIRE = session idle TTL, renewed by every accept and finish.
+ * Atomicity: `accept` is one script, so a turn id gets one place in the order however often it is sent,
+ * and places follow arrival. `finish` is one script, so `done` only moves forward.
+ */
+
+export type TurnStatus = 'queued' | 'done';
+
+export interface TurnRecord {
+  seq: number;
+  status: TurnStatus;
+  /** When the turn was accepted (ms since the epoch). */
+  accepted_at?: number;
+  result?: TurnResult;
+}
+
+export interface Acceptance {
+  record: TurnRecord;
+  /** False when this turn id was sent before: the caller gets that turn, not a new one. */
+  isNew: boolean;
+}
+
+/** Whether a turn may run now: its predecessor is finished (`ready`), or not yet (`waiting` on that one). */
+export type TurnGate =
+  | { kind: 'ready' }
+  | { kind: 'finished'; record: TurnRecord }
+  | { kind: 'waiting'; predecessorTurnId: string | null; predecessorSeq: number };
+
+const acceptScript = `
+local existing = redis.call('HGET', KEYS[1], 't:' .. ARGV[1])
+if existing then return {0, existing} end
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+local record = '{"seq":' .. seq .. ',"status":"queued","accepted_at":' .. ARGV[3] .. '}'
+redis.call('HSET', KEYS[1], 't:' .. ARGV[1], record, 's:' .. seq, ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return {1, record}
+`;
+
+const finishScript = `
+redis.call('HSET', KEYS[1], 't:' .. ARGV[1], ARGV[3])
+local done = tonumber(redis.call('HGET', KEYS[1], 'done') or '0')
+if tonumber(ARGV[2]) > done then redis.call('HSET', KEYS[1], 'done', ARGV[2]) end
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return 1
+`;
+
+/**
+ * The turns of each session: their order (SPEC issue 6: "turns of one
+ * session run in order, never two at once") and their results, so a repeated
+ * `client_message_id` gets the same reply (SPEC §4 "Turn idempotency").
+ */
+export class ChatTurnStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly idleTtlS: number,
+  ) {}
+
+  private key(sessionId: string): string {
+    return sessionScopedKey(this.keys, 'turns', sessionId);
+  }
+
+  /** Gives a new turn its place in the session's order; a known turn id returns its record. */
+  async accept(sessionId: string, turnId: string, now = Date.now()): Promise<Acceptance> {
+    const [isNew, json] = (await this.redis.eval(
+      acceptScript,
+      1,
+      this.key(sessionId),
+      turnId,
+      String(this.idleTtlS),
+      String(now),
+    )) as [number, string];
+    return { isNew: isNew === 1, record: JSON.parse(json) as TurnRecord };
+  }
+
+  async get(sessionId: string, turnId: string): Promise<TurnRecord | null> {
+    const json = await this.redis.hget(this.key(sessionId), `t:${turnId}`);
+    return json === null ? null : (JSON.parse(json) as TurnRecord);
+  }
+
+  /** Decides whether turn `turnId` (at `seq`) may run now. */
+  async gate(sessionId: string, turnId: string, seq: number): Promise<TurnGate> {
+    const key = this.key(sessionId);
+    const [json, done, predecessor] = await this.redis.hmget(key, `t:${turnId}`, 'done', `s:${seq - 1}`);
+    const record = json ? (JSON.parse(json) as TurnRecord) : null;
+    if (record?.status === 'done') return { kind: 'finished', record };
+    if (Number(done ?? 0) >= seq - 1) return { kind: 'ready' };
+    return { kind: 'waiting', predecessorTurnId: predecessor ?? null, predecessorSeq: seq - 1 };
+  }
+
+  /** Stores the turn's result and lets the next one run. */
+  async finish(sessionId: string, turnId: string, seq: number, result?: TurnResult): Promise<void> {
+    const record: TurnRecord = { seq, status: 'done', ...(result === undefined ? {} : { result }) };
+    await this.redis.eval(
+      finishScript,
+      1,
+      this.key(sessionId),
+      turnId,
+      String(seq),
+      JSON.stringify(record),
+      String(this.idleTtlS),
+    );
+  }
+
+  async delete(sessionId: string): Promise<void> {
+    await this.redis.del(this.key(sessionId));
+  }
+}
+
+/**
+ * The BullMQ job id of a session's turn: stable (a resent turn is the same
+ * job) and free of the characters BullMQ refuses in ids (session ids and
+ * client message ids may hold `:`).
+ */
+export function turnJobId(sessionId: string | undefined, turnId: string): string {
+  return `turn-${createHash('sha256')
+    .update(`${sessionId ?? ''}\0${turnId}`)
+    .digest('hex')
+    .slice(0, 40)}`;
+}

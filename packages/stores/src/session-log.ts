@@ -1,0 +1,65 @@
+import type { RedisKeys } from '@switchboard/runtime/redis-keys';
+import type { Redis } from 'ioredis';
+
+/*
+ * Keys
+ *   {sb}:session-log:<YYYY-MM-DD>   LIST   002's JSON Lines event log of that UTC day, one JSON object per entry,
+ *                                          in append order; EXPIREAT the day's end + retention (90 days).
+ * Atomicity: RPUSH and EXPIREAT run in one MULTI. The list is the log of record (every instance appends to
+ * it, so lines never interleave); the chat service also mirrors each line to a daily file.
+ */
+
+export const sessionLogEvents = ['session_start', 'session_stop', 'metric', 'turn', 'project_init'] as const;
+export type SessionLogEvent = (typeof sessionLogEvents)[number];
+
+/** One line of 002's session log: its fixed fields, then whatever the event carries. */
+export interface SessionLogEntry {
+  event: SessionLogEvent;
+  session_id: string | null;
+  /** ISO 8601. */
+  timestamp: string;
+  /** UTC day of `timestamp`, `YYYY-MM-DD`: the day's log the line goes to. */
+  date: string;
+  [field: string]: unknown;
+}
+
+export const logDatePattern = /^\d{4}-\d{2}-\d{2}$/;
+const dayMs = 86_400_000;
+
+/** A real calendar day written `YYYY-MM-DD` (not `2025-02-30`). */
+export function isLogDate(date: string): boolean {
+  if (!logDatePattern.test(date)) return false;
+  const start = Date.parse(`${date}T00:00:00Z`);
+  return !Number.isNaN(start) && new Date(start).toISOString().slice(0, 10) === date;
+}
+
+export class SessionLogStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly retentionDays = 90,
+  ) {}
+
+  private key(date: string): string {
+    if (!isLogDate(date)) throw new TypeError(`invalid log date ${JSON.stringify(date)}`);
+    return this.keys.key('session-log', date);
+  }
+
+  /** Appends the entry to its day's log; returns the line as stored (JSON, no newline). */
+  async append(entry: SessionLogEntry): Promise<string> {
+    if (!sessionLogEvents.includes(entry.event))
+      throw new TypeError(`unknown session log event ${entry.event}`);
+    const key = this.key(entry.date);
+    const line = JSON.stringify(entry);
+    const expireAtS = Math.floor(
+      (Date.parse(`${entry.date}T00:00:00Z`) + (this.retentionDays + 1) * dayMs) / 1000,
+    );
+    await this.redis.multi().rpush(key, line).expireat(key, expireAtS).exec();
+    return line;
+  }
+
+  /** That day's lines, oldest first (empty for a day without entries or past the retention). */
+  async read(date: string): Promise<string[]> {
+    return this.redis.lrange(this.key(date), 0, -1);
+  }
+}
