@@ -1,0 +1,383 @@
+import type {
+  AssistantName,
+  ChatMessage,
+  Citation,
+  TokenUsage,
+  TurnError,
+  TurnPayload,
+  TurnResult,
+} from '@switchboard/contracts/chat';
+import type { Logger } from '@switchboard/runtime/logger';
+import type { AgentWaitStore } from '@switchboard/stores/agent-waits';
+import type { ChatHistoryStore } from '@switchboard/stores/chat-history';
+import type { FeedbackRequestStore } from '@switchboard/stores/feedback-requests';
+import type { SessionEventLog } from '@switchboard/stores/session-events';
+import type { SessionRecord, SessionStore } from '@switchboard/stores/sessions';
+import type { UsageStore } from '@switchboard/stores/usage';
+import {
+  type HumanFeedback,
+  humanFeedbackTool,
+  humanFeedbackToolName,
+  outcomeToolResult,
+  waitingMessage,
+} from '../agent/human-feedback.js';
+import type { Assistant } from '../assistants/assistant-catalog.js';
+import type { LlmError, LlmMessage, LlmProvider } from '../llm/llm-port.js';
+import { costOf, type PriceTable } from '../usage/pricing.js';
+import { dispatchFacts } from './dispatch-facts.js';
+import { addUsage, type Generation, generate, noUsage } from './generation.js';
+import type { LeadCapture, LeadProgress } from './lead-capture.js';
+import { buildPrompt } from './prompt-builder.js';
+import { TurnEvents } from './turn-events.js';
+
+export interface TurnRunnerDeps {
+  assistants: ReadonlyMap<AssistantName, Assistant>;
+  provider: LlmProvider;
+  sessions: SessionStore;
+  history: ChatHistoryStore;
+  events: SessionEventLog;
+  usage: UsageStore;
+  prices: PriceTable;
+  lead: LeadCapture;
+  humanFeedback: HumanFeedback;
+  feedbackRequests: Pick<FeedbackRequestStore, 'get'>;
+  waits: AgentWaitStore;
+  /** Appends a `turn` line to the daily session log. */
+  logTurn: (entry: Record<string, unknown>) => Promise<void>;
+  defaultModel: string;
+  logger: Logger;
+}
+
+/** How many times one turn may go back to the model after a tool answered at once. */
+const maxToolRounds = 3;
+
+const errorCodes: Record<LlmError['kind'], TurnError['code']> = {
+  upstream: 'SB_UPSTREAM',
+  auth: 'SB_UPSTREAM',
+  rate_limited: 'SB_UPSTREAM',
+  timeout: 'SB_TIMEOUT',
+};
+
+function turnErrorOf(error: LlmError): TurnError {
+  const messages: Record<LlmError['kind'], string> = {
+    upstream: 'The language model failed to answer; please try again.',
+    auth: 'The language model refused our credentials; an administrator must fix the API key.',
+    rate_limited: 'The language model is rate limiting us; please try again in a minute.',
+    timeout: 'The language model did not answer in time; please try again.',
+  };
+  return { code: errorCodes[error.kind], message: messages[error.kind] };
+}
+
+interface Reply {
+  generation: Generation;
+  usage: TokenUsage;
+  awaiting?: { request_id: string };
+}
+
+/**
+ * Runs a turn end to end: loads the session and its history, builds the
+ * assistant's prompt, streams the reply as events, stores both messages,
+ * records usage, and — for the lead assistant — captures the lead; for the
+ * agent — asks a human when the model calls for it.
+ */
+export class TurnRunner {
+  constructor(private readonly deps: TurnRunnerDeps) {}
+
+  private assistant(name: AssistantName): Assistant {
+    const assistant = this.deps.assistants.get(name);
+    if (!assistant) throw new Error(`assistant ${name} is not loaded`);
+    return assistant;
+  }
+
+  async runTurn(payload: TurnPayload, requestId: string): Promise<TurnResult> {
+    const sessionId = payload.session_id;
+    const events = new TurnEvents(this.deps.events, sessionId, payload.turn_id);
+    const session = sessionId === undefined ? null : await this.deps.sessions.get(sessionId);
+    if (sessionId !== undefined && !session) {
+      return this.failed(payload, { code: 'SB_NOT_FOUND', message: `Session ${sessionId} not found.` });
+    }
+    const assistant = this.assistant(session ? (session.assistant as AssistantName) : payload.assistant);
+    await events.emit('processing', { message: 'Processing your message...' });
+
+    const stored = session
+      ? await this.deps.history.recent(session.id, assistant.profile.history_limit + 4)
+      : [];
+    const userMessageId = `${payload.turn_id}:user`;
+    // A retried turn finds its own message stored already: the history before it is what counts.
+    const seen = stored.findIndex((message) => message.id === userMessageId);
+    const earlier = seen === -1 ? stored : stored.slice(0, seen);
+    if (session && seen === -1) {
+      await this.deps.history.append(session.id, {
+        id: userMessageId,
+        role: 'user',
+        content: payload.message,
+        timestamp: new Date().toISOString(),
+        turn_id: payload.turn_id,
+      });
+    }
+
+    const lead = await this.leadProgress(assistant, session, payload.message, earlier);
+    const prompt = buildPrompt({
+      assistant,
+      history: session
+        ? earlier.filter((message) => message.feedback_request_id === undefined)
+        : (payload.history ?? []),
+      message: payload.message,
+      attachedFiles: payload.attached_files ?? [],
+      // Once the lead was complete, there is nothing left to ask and the wrap-up was said.
+      ...(lead && !lead.wasComplete ? { slots: { missing: lead.missing, collected: lead.collected } } : {}),
+      ...(assistant.profile.name === 'dispatch' ? { facts: await dispatchFacts() } : {}),
+    });
+    const model = payload.model ?? assistant.profile.model ?? this.deps.defaultModel;
+    // A retried turn whose reply was stored before its worker died: that reply stands, the model is not asked again.
+    const answered = stored.find(
+      (message) => message.id === `${payload.turn_id}:assistant` && message.incomplete !== true,
+    );
+    if (answered) {
+      const generation: Generation = {
+        text: answered.content,
+        model: answered.model ?? model,
+        usage: noUsage,
+        toolCalls: [],
+      };
+      const awaiting = answered.feedback_request_id;
+      return this.finish({
+        payload,
+        session,
+        events,
+        reply: { generation, usage: noUsage, ...(awaiting ? { awaiting: { request_id: awaiting } } : {}) },
+        citations: answered.citations ?? [],
+        lead,
+        requestId,
+        replyStored: true,
+      });
+    }
+    const reply = await this.reply(
+      session,
+      assistant,
+      prompt.messages,
+      prompt.grounding,
+      model,
+      events,
+      payload.turn_id,
+      requestId,
+    );
+    return this.finish({ payload, session, events, reply, citations: prompt.citations, lead, requestId });
+  }
+
+  /** The agent's human answered (or the request expired): the conversation continues from the tool call. */
+  async resume(
+    sessionId: string,
+    requestId: string,
+    turnId: string,
+    jobRequestId: string,
+  ): Promise<TurnResult | null> {
+    const wait = await this.deps.waits.get(sessionId);
+    if (!wait || wait.request_id !== requestId) return null;
+    const [session, record] = await Promise.all([
+      this.deps.sessions.get(sessionId),
+      this.deps.feedbackRequests.get(requestId),
+    ]);
+    if (!session || !record || record.status === 'pending') return null;
+    const assistant = this.assistant(session.assistant as AssistantName);
+    const events = new TurnEvents(this.deps.events, sessionId, turnId);
+    const stored = await this.deps.history.recent(sessionId, assistant.profile.history_limit + 4);
+    const asked = stored.findIndex((message) => message.feedback_request_id === requestId);
+    const earlier = (asked === -1 ? stored : stored.slice(0, asked)).filter(
+      (message) => message.feedback_request_id === undefined,
+    );
+    const lastUser = [...earlier].reverse().find((message) => message.role === 'user');
+    const prompt = buildPrompt({
+      assistant,
+      history: earlier.slice(0, -1),
+      message: lastUser?.content ?? '',
+    });
+    const messages: LlmMessage[] = [
+      ...prompt.messages,
+      { role: 'assistant', content: '', tool_calls: [wait.tool_call] },
+      { role: 'tool', tool_call_id: wait.tool_call.id, content: outcomeToolResult(record) },
+    ];
+    const model = assistant.profile.model ?? this.deps.defaultModel;
+    const reply = await this.reply(
+      session,
+      assistant,
+      messages,
+      prompt.grounding,
+      model,
+      events,
+      turnId,
+      jobRequestId,
+    );
+    const result = await this.finish({
+      payload: { turn_id: turnId, session_id: sessionId, assistant: assistant.profile.name, message: '' },
+      session,
+      events,
+      reply,
+      citations: prompt.citations,
+      lead: null,
+      requestId: jobRequestId,
+    });
+    await this.deps.waits.release(sessionId, requestId);
+    return result;
+  }
+
+  private async leadProgress(
+    assistant: Assistant,
+    session: SessionRecord | null,
+    message: string,
+    earlier: readonly ChatMessage[],
+  ): Promise<LeadProgress | null> {
+    if (!session || assistant.profile.slots.length === 0) return null;
+    const lastAssistant = [...earlier].reverse().find((entry) => entry.role === 'assistant');
+    return this.deps.lead.absorb(session.id, message, lastAssistant?.content);
+  }
+
+  /** Model calls until a reply: tool calls are answered and sent back, or (a human asked) the turn waits. */
+  private async reply(
+    session: SessionRecord | null,
+    assistant: Assistant,
+    messages: LlmMessage[],
+    grounding: Parameters<LlmProvider['stream']>[0]['grounding'],
+    model: string,
+    events: TurnEvents,
+    turnId: string,
+    requestId: string,
+  ): Promise<Reply> {
+    const tools =
+      session && assistant.profile.tools.includes(humanFeedbackToolName) ? [humanFeedbackTool] : undefined;
+    let usage = noUsage;
+    const conversation = [...messages];
+    for (let round = 1; ; round++) {
+      const generation = await generate(
+        this.deps.provider,
+        {
+          model,
+          temperature: assistant.profile.temperature,
+          ...(assistant.profile.max_tokens === undefined ? {} : { maxTokens: assistant.profile.max_tokens }),
+          messages: conversation,
+          ...(tools ? { tools } : {}),
+          grounding,
+        },
+        events,
+      );
+      usage = addUsage(usage, generation.usage);
+      const call = generation.toolCalls.find((candidate) => candidate.name === humanFeedbackTool.name);
+      if (generation.error || !call || !session || round > maxToolRounds) return { generation, usage };
+      const outcome = await this.deps.humanFeedback.ask(session, call, turnId, requestId);
+      if (outcome.kind === 'asked') {
+        const waiting = waitingMessage(outcome.record);
+        const text = generation.text === '' ? waiting : `${generation.text}\n\n${waiting}`;
+        await events.emit('chunk', { content: generation.text === '' ? waiting : `\n\n${waiting}` });
+        return { generation: { ...generation, text }, usage, awaiting: { request_id: outcome.record.id } };
+      }
+      conversation.push(
+        { role: 'assistant', content: generation.text, tool_calls: [call] },
+        { role: 'tool', tool_call_id: call.id, content: outcome.toolResult },
+      );
+    }
+  }
+
+  private async finish(input: {
+    payload: TurnPayload;
+    session: SessionRecord | null;
+    events: TurnEvents;
+    reply: Reply;
+    citations: Citation[];
+    lead: LeadProgress | null;
+    requestId: string;
+    /** The reply is in the history already (a retried turn). */
+    replyStored?: boolean;
+  }): Promise<TurnResult> {
+    const { payload, session, events, reply, citations, lead, requestId } = input;
+    const { generation, usage, awaiting } = reply;
+    const now = new Date().toISOString();
+    const costUsd = costOf(this.deps.prices, generation.model, usage);
+    const error = generation.error ? turnErrorOf(generation.error) : undefined;
+    if (generation.error) {
+      this.deps.logger.warn({ err: generation.error, turnId: payload.turn_id }, 'model call failed');
+    }
+
+    if (session && generation.text !== '' && !input.replyStored) {
+      await this.deps.history.append(session.id, {
+        id: `${payload.turn_id}:assistant`,
+        role: 'assistant',
+        content: generation.text,
+        timestamp: now,
+        turn_id: payload.turn_id,
+        model: generation.model,
+        ...(citations.length > 0 ? { citations } : {}),
+        ...(error ? { incomplete: true } : {}),
+        ...(awaiting ? { feedback_request_id: awaiting.request_id } : {}),
+      });
+    }
+    await this.deps.usage.record(`${session?.id ?? '-'}:${payload.turn_id}`, {
+      model: generation.model,
+      usage,
+      cost_usd: costUsd,
+      at: new Date(now),
+      ...(payload.user_id === undefined ? {} : { user_id: payload.user_id }),
+    });
+
+    let emailSent = false;
+    if (session && lead?.isComplete && !error) {
+      const completion = await this.deps.lead.completeIfReady(session, payload.turn_id, requestId);
+      emailSent = completion.emailQueued;
+    }
+    if (session) await this.deps.sessions.touch(session.id);
+    if (session && lead) await this.deps.lead.touch(session.id);
+
+    const leadFields = lead ? { data_collected: lead.dataCollected, is_complete: lead.isComplete } : {};
+    if (error) {
+      await events.emit('error', { message: error.message, code: error.code });
+    } else {
+      if (emailSent) {
+        await events.emit('email_sent', { message: 'Your details are with the team; expect an email soon.' });
+      }
+      await events.emit('message', { message: generation.text, ...leadFields });
+      await events.emit('done', leadFields);
+    }
+    await this.deps.logTurn({
+      event: 'turn',
+      session_id: session?.id ?? null,
+      turn_id: payload.turn_id,
+      assistant: payload.assistant,
+      model: generation.model,
+      prompt_tokens: usage.prompt_tokens,
+      completion_tokens: usage.completion_tokens,
+      cost_usd: costUsd,
+      outcome: error ? error.code : awaiting ? 'awaiting_feedback' : 'ok',
+    });
+    return {
+      turn_id: payload.turn_id,
+      ...(session ? { session_id: session.id } : {}),
+      response: generation.text,
+      model: generation.model,
+      usage,
+      cost_usd: costUsd,
+      timestamp: now,
+      ...leadFields,
+      ...(emailSent ? { email_sent: true } : {}),
+      ...(citations.length > 0 ? { citations } : {}),
+      ...(error ? { incomplete: generation.text !== '', error } : {}),
+      ...(awaiting ? { awaiting_feedback: awaiting } : {}),
+    };
+  }
+
+  /** A turn the sequencer closed without running it (its job was lost). */
+  abandoned(payload: TurnPayload, message: string): TurnResult {
+    return this.failed(payload, { code: 'SB_UNAVAILABLE', message });
+  }
+
+  /** A turn that cannot run at all (its session is gone). */
+  private failed(payload: TurnPayload, error: TurnError): TurnResult {
+    return {
+      turn_id: payload.turn_id,
+      response: '',
+      model: payload.model ?? this.deps.defaultModel,
+      usage: noUsage,
+      cost_usd: null,
+      timestamp: new Date().toISOString(),
+      error,
+    };
+  }
+}
