@@ -8,6 +8,7 @@ import { authPlugin } from './auth/auth-plugin.js';
 import { policyPlugin } from './auth/policy-plugin.js';
 import { catalogRoutes } from './auth/route-catalog.js';
 import { registerChannelRoutes } from './channels/channel-routes.js';
+import { registerChatDataRoutes } from './chat-data/chat-data-routes.js';
 import { docsPlugin } from './docs/docs-plugin.js';
 import { registerFeedbackRoutes } from './feedback/feedback-routes.js';
 import { httpHygienePlugin } from './http-hygiene/http-hygiene-plugin.js';
@@ -44,7 +45,8 @@ export async function buildApp(
       await app.register(authPlugin, { service, sessions });
       await app.register(rateLimitPlugin, { service });
       await app.register(policyPlugin, { sessions });
-      registerSessionRoutes(app, sessions);
+      registerSessionRoutes(app, service, sessions);
+      registerChatDataRoutes(app, service, sessions);
       registerNotificationRoutes(app, service);
       await registerFeedbackRoutes(app, service, sessions);
       await registerChannelRoutes(app, service);

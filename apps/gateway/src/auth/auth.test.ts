@@ -42,6 +42,7 @@ describe('users and tokens', () => {
           LOGIN_BLOCK_S: '1',
           RATE_LIMIT_PER_USER: '100000',
           RATE_LIMIT_PER_IP: '100000',
+          RATE_LIMIT_PER_SESSION: '100000',
         }),
       ),
     );
@@ -315,11 +316,22 @@ describe('users and tokens', () => {
     }
     for (const route of sessionRoutes) {
       const url = fill(route.url, theirs.session_id);
+      // Routes that name their session in the body (002's stop, the chat turns) get it there.
+      const payload = route.url.includes('chat')
+        ? { session_id: theirs.session_id, message: 'hello' }
+        : route.url === '/api/session/stop'
+          ? { session_id: theirs.session_id }
+          : undefined;
       expect(
-        (await inject({ method: route.method as 'GET', url })).statusCode,
+        (await inject({ method: route.method as 'GET', url, ...(payload ? { payload } : {}) })).statusCode,
         `${route.method} ${route.url}`,
       ).toBe(401);
-      const other = await inject({ method: route.method as 'GET', url, headers: bearer(mine.session_token) });
+      const other = await inject({
+        method: route.method as 'GET',
+        url,
+        headers: bearer(mine.session_token),
+        ...(payload ? { payload } : {}),
+      });
       expect(other.statusCode, `${route.method} ${route.url}`).toBe(403);
     }
   });

@@ -24,8 +24,12 @@ function unauthenticated(request: FastifyRequest): AppError {
 
 const forbidden = (why: string) => new AppError('SB_FORBIDDEN', why);
 
-/** The session a `session` route is about: `:id` or `:session_id`. */
+/** The session a `session` route is about: `:id` or `:session_id`, or the body's `session_id`. */
 function sessionIdOf(request: FastifyRequest): string | undefined {
+  if (request.routeOptions.config.sessionIn === 'body') {
+    const body = request.body as { session_id?: unknown } | undefined;
+    return typeof body?.session_id === 'string' ? body.session_id : undefined;
+  }
   const params = request.params as Record<string, string | undefined>;
   return params.id ?? params.session_id;
 }
@@ -55,6 +59,10 @@ export async function enforcePolicy(
       throw forbidden('This route is for administrators.');
     case 'session': {
       const sessionId = sessionIdOf(request);
+      if (sessionId === undefined && request.routeOptions.config.sessionOptional) {
+        if (principal.kind === 'user' || principal.kind === 'session') return;
+        throw forbidden('This route is for logged-in users and session tokens.');
+      }
       if (principal.kind === 'session' && principal.sessionId === sessionId) return;
       if (sessionId !== undefined) {
         const session = await sessions.get(sessionId);
@@ -76,7 +84,18 @@ export const policyPlugin = fp(
   async (app: FastifyInstance, { sessions }: { sessions: SessionStore }) => {
     app.addHook('onRequest', async (request) => {
       if (request.is404) return;
-      await enforcePolicy(request.routeOptions.config.policy, request, sessions);
+      const { policy, sessionIn } = request.routeOptions.config;
+      // The body names the session: only a credential is checked before it is read.
+      if (policy === 'session' && sessionIn === 'body') {
+        if (request.principal.kind === 'anonymous') throw unauthenticated(request);
+        return;
+      }
+      await enforcePolicy(policy, request, sessions);
+    });
+    // After validation, so `session_id` is known to be a well-formed id (or absent).
+    app.addHook('preHandler', async (request) => {
+      const { policy, sessionIn } = request.routeOptions.config;
+      if (policy === 'session' && sessionIn === 'body') await enforcePolicy(policy, request, sessions);
     });
   },
   { name: 'switchboard-policy', dependencies: ['switchboard-auth'], fastify: '5.x' },

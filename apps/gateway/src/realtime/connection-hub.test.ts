@@ -59,6 +59,7 @@ describe('connection hub', () => {
     for (const socket of dispatch) socket.send({ event: 'join_session', data: { session_id: session.id } });
     await Promise.all(dispatch.map((socket) => socket.event('joined_session')));
     const lead = await TestSocket.open(gateway.ws(`/ws/${session.id}?token=${session.token}`));
+    expect(await lead.next()).toMatchObject({ type: 'greeting' });
     const socketIo = io(gateway.http(''), { auth: { token: session.token }, reconnection: false });
     const joined = new Promise((resolve) => socketIo.once('joined_session', resolve));
     socketIo.emit('join_session', { session_id: session.id });

@@ -1,11 +1,15 @@
+import { randomUUID } from 'node:crypto';
+import { ClientMessageIdSchema } from '@switchboard/contracts/chat';
 import type { ErrorCode } from '@switchboard/contracts/errors';
 import { type SessionEventEntry, StreamEntryId } from '@switchboard/contracts/session-events';
+import { isAppError } from '@switchboard/runtime/app-error';
 import type { SessionEventLog } from '@switchboard/stores/session-events';
 import { type SessionStore, sessionIdPattern } from '@switchboard/stores/sessions';
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import type { Principal } from '../auth/principal.js';
 import { maySeeSession } from '../auth/session-access.js';
+import type { ChatTurns, StartedTurn } from '../chat/chat-turns.js';
 import type { ConnectionHub } from './connection-hub.js';
 import type { RealtimeLimits } from './realtime-limits.js';
 import { followSession } from './session-feed.js';
@@ -24,16 +28,21 @@ export interface DispatchDeps {
   log: SessionEventLog;
   sessions: SessionStore;
   limits: RealtimeLimits;
+  chat: ChatTurns;
 }
 
 const SessionId = Type.String({ pattern: sessionIdPattern.source });
 /** `join_session` (alias `join`): `last_event_id` resumes after an entry the client already has. */
 const joinData = Compile(Type.Object({ session_id: SessionId, last_event_id: Type.Optional(StreamEntryId) }));
 const leaveData = Compile(Type.Object({ session_id: SessionId }));
-const chatData = Compile(Type.Object({ message: Type.String({ pattern: '\\S' }), session_id: SessionId }));
+const chatData = Compile(
+  Type.Object({
+    message: Type.String({ pattern: '\\S', maxLength: 20_000 }),
+    session_id: SessionId,
+    client_message_id: Type.Optional(ClientMessageIdSchema),
+  }),
+);
 const hasMessage = Compile(Type.Object({ message: Type.String({ pattern: '\\S' }) }));
-
-export const chatUnavailable = 'Chat is not available yet in this build.';
 
 /** When an entry was appended: the millisecond part of its stream id. */
 function appendedAt(entry: SessionEventEntry): string {
@@ -161,11 +170,42 @@ export class DispatchConversation {
     this.peer.emit('left_session', { session_id: sessionId, message: `Left session ${sessionId}` });
   }
 
-  private chat(data: unknown): void {
+  /**
+   * A turn of the session, which this connection then follows (dispatch A4
+   * [fix]: the sender is joined to its room, so it sees `processing` and
+   * `chat_response`). A user or administrator naming a new session gets it.
+   */
+  private async chat(data: unknown): Promise<void> {
     // 000's own sentence for a missing or blank message.
-    if (!hasMessage.Check(data)) this.fail('SB_VALIDATION', 'Message is required');
-    else if (!chatData.Check(data)) this.fail('SB_VALIDATION', 'chat_message needs a valid "session_id".');
-    else this.fail('SB_NOT_IMPLEMENTED', chatUnavailable);
+    if (!hasMessage.Check(data)) return this.fail('SB_VALIDATION', 'Message is required');
+    if (!chatData.Check(data)) return this.fail('SB_VALIDATION', 'chat_message needs a valid "session_id".');
+    const sessionId = data.session_id;
+    if (!this.joined.has(sessionId) && (await this.deps.sessions.exists(sessionId))) {
+      await this.join({ session_id: sessionId });
+      if (!this.joined.has(sessionId)) return;
+    }
+    let started: StartedTurn;
+    try {
+      started = await this.deps.chat.start(
+        this.peer.principal,
+        { message: data.message, session_id: sessionId, client_message_id: data.client_message_id },
+        { requestId: randomUUID(), assistantForNew: 'dispatch' },
+      );
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      return this.fail(error.code, error.message);
+    }
+    // A new session: its stream holds only this turn, so following it from the start misses nothing.
+    if (!this.joined.has(sessionId)) await this.join({ session_id: sessionId, last_event_id: '0-0' });
+    const finished = started.submitted.finished;
+    if (finished && !started.submitted.isNew) {
+      // A resent turn that had finished: its events went out before; answer it again directly.
+      this.peer.emit('chat_response', {
+        response: finished.response,
+        session_id: sessionId,
+        timestamp: finished.timestamp,
+      });
+    }
   }
 
   private fail(code: ErrorCode, error: string): void {

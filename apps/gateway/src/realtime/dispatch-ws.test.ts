@@ -62,7 +62,7 @@ describe('/ws and /socket.io: 000 protocol', () => {
     socket.close();
   });
 
-  it('answers chat_message honestly and every bad frame with an error event, and stays open', async () => {
+  it('starts a turn for chat_message, joining its session, answers every bad frame with an error event, and stays open', async () => {
     const session = await gateway.openSession();
     const socket = await TestSocket.open(gateway.ws(`/ws?token=${session.token}`));
     await socket.event('connected');
@@ -76,12 +76,28 @@ describe('/ws and /socket.io: 000 protocol', () => {
       error: 'Message is required',
       code: 'SB_VALIDATION',
     });
-    expect(
-      await errorFor({ event: 'chat_message', data: { message: 'hi', session_id: session.id } }),
-    ).toEqual({
-      error: 'Chat is not available yet in this build.',
-      code: 'SB_NOT_IMPLEMENTED',
+    expect(await gateway.queuedTurns()).not.toContainEqual(
+      expect.objectContaining({ session_id: session.id }),
+    );
+
+    // Not joined yet: the message joins the session, then waits on the queue for a chat worker.
+    socket.send({
+      event: 'chat_message',
+      data: { message: 'hi', session_id: session.id, client_message_id: 'dispatch-hi' },
     });
+    expect((await socket.event('joined_session')).data).toMatchObject({ session_id: session.id });
+    await expect
+      .poll(() => gateway.queuedTurns())
+      .toContainEqual(
+        expect.objectContaining({ turn_id: 'dispatch-hi', session_id: session.id, message: 'hi', seq: 1 }),
+      );
+    // The worker's reply reaches the sender, who now follows the session.
+    await gateway.events.append(session.id, 'message', { message: 'Hello', turn_id: 'dispatch-hi' });
+    expect((await socket.event('chat_response')).data).toMatchObject({
+      response: 'Hello',
+      session_id: session.id,
+    });
+
     expect(await errorFor('not json')).toMatchObject({ code: 'SB_BAD_JSON' });
     expect(await errorFor({ type: 'message' })).toMatchObject({ code: 'SB_VALIDATION' });
     expect(await errorFor({ event: 'dance', data: {} })).toMatchObject({
@@ -91,9 +107,30 @@ describe('/ws and /socket.io: 000 protocol', () => {
     expect(await errorFor({ event: 'join_session', data: { session_id: 'has spaces' } })).toMatchObject({
       code: 'SB_VALIDATION',
     });
+    expect(
+      await errorFor({ event: 'chat_message', data: { message: 'hi', session_id: 'has spaces' } }),
+    ).toMatchObject({
+      code: 'SB_VALIDATION',
+    });
 
     socket.send({ event: 'join', data: { session_id: session.id } });
     expect((await socket.event('joined_session')).data).toMatchObject({ session_id: session.id });
+    expect(socket.socket.readyState).toBe(WebSocket.OPEN);
+    socket.close();
+  });
+
+  it('refuses chat_message on a session the caller may not join, and queues nothing for it', async () => {
+    const own = await gateway.openSession(userToken);
+    const other = await gateway.openSession();
+    const socket = await TestSocket.open(gateway.ws(`/ws?token=${other.token}`));
+    await socket.event('connected');
+    socket.send({
+      event: 'chat_message',
+      data: { message: 'let me in', session_id: own.id, client_message_id: 'intruder' },
+    });
+    expect((await socket.event('error')).data).toMatchObject({ code: 'SB_FORBIDDEN' });
+    expect(await gateway.queuedTurns()).not.toContainEqual(expect.objectContaining({ turn_id: 'intruder' }));
+    expect(socket.pending).toEqual([]);
     socket.close();
   });
 
@@ -180,12 +217,19 @@ describe('/ws and /socket.io: 000 protocol', () => {
       await gateway.events.append(session.id, 'message', { message: 'Hi from the worker' });
       expect(await reply).toMatchObject({ response: 'Hi from the worker', session_id: session.id });
 
-      const refusal = nextEvent(client, 'error');
-      client.emit('chat_message', { message: 'hello', session_id: session.id });
-      expect(await refusal).toEqual({
-        error: 'Chat is not available yet in this build.',
-        code: 'SB_NOT_IMPLEMENTED',
+      client.emit('chat_message', {
+        message: 'hello',
+        session_id: session.id,
+        client_message_id: 'sio-hello',
       });
+      await expect
+        .poll(() => gateway.queuedTurns())
+        .toContainEqual(
+          expect.objectContaining({ turn_id: 'sio-hello', session_id: session.id, message: 'hello' }),
+        );
+      const blank = nextEvent(client, 'error');
+      client.emit('chat_message', { message: '', session_id: session.id });
+      expect(await blank).toEqual({ error: 'Message is required', code: 'SB_VALIDATION' });
       const unknown = nextEvent(client, 'error');
       client.emit('dance', { steps: 3 });
       expect(await unknown).toMatchObject({ code: 'SB_VALIDATION' });

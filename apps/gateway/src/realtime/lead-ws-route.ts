@@ -1,11 +1,13 @@
+import { randomUUID } from 'node:crypto';
+import { ClientMessageIdSchema } from '@switchboard/contracts/chat';
 import { type SessionEventEntry, streamEntryIdPattern } from '@switchboard/contracts/session-events';
+import { isAppError } from '@switchboard/runtime/app-error';
 import type { HttpServer } from '@switchboard/runtime/http-server';
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { anonymous } from '../auth/principal.js';
 import { maySeeSession } from '../auth/session-access.js';
 import { guardRequestCredential } from './credential-guard.js';
-import { chatUnavailable } from './dispatch-protocol.js';
 import type { RealtimeDeps } from './realtime-deps.js';
 import { followSession } from './session-feed.js';
 import { registerWebSocketRoute } from './websocket-route.js';
@@ -13,8 +15,13 @@ import { WsClient } from './ws-client.js';
 
 const path = '/ws/:session_id';
 const relayedEvents = new Set<SessionEventEntry['event']>(['chunk', 'message', 'email_sent', 'error']);
-/** 001's client frame; SPEC §4: 1 to 2,000 characters. */
-const clientFrame = Compile(Type.Object({ message: Type.String({ minLength: 1, maxLength: 2000 }) }));
+/** 001's client frame; SPEC §4: 1 to 2,000 characters. `client_message_id` makes a resend the same turn. */
+const clientFrame = Compile(
+  Type.Object({
+    message: Type.String({ minLength: 1, maxLength: 2000 }),
+    client_message_id: Type.Optional(ClientMessageIdSchema),
+  }),
+);
 
 /**
  * A session entry as a 001 frame `{type, …data}` (with `event_id`, the stream
@@ -49,7 +56,21 @@ export function registerLeadWebSocket(app: HttpServer, deps: RealtimeDeps): void
       if (!clientFrame.Check(frame)) {
         return client.sendError('SB_VALIDATION', 'Send {"message": "<1 to 2000 characters>"}.');
       }
-      client.sendError('SB_NOT_IMPLEMENTED', chatUnavailable);
+      const { session_id: sessionId } = request.params as { session_id: string };
+      // The reply arrives through the session's feed, which this socket follows.
+      return deps.chat
+        .start(
+          request.principal ?? anonymous,
+          { message: frame.message, session_id: sessionId, client_message_id: frame.client_message_id },
+          { requestId: randomUUID(), assistantForNew: null },
+        )
+        .then(
+          () => undefined,
+          (error: unknown) => {
+            if (!isAppError(error)) throw error;
+            client.sendError(error.code, error.message);
+          },
+        );
     });
     // Queued ahead of every message, so none is answered before the socket is admitted.
     client.enqueue(async () => {
@@ -61,6 +82,7 @@ export function registerLeadWebSocket(app: HttpServer, deps: RealtimeDeps): void
       if (principal.kind === 'anonymous') return client.close(4401, 'A session token is required');
       if (!maySeeSession(principal, session)) return client.close(4403, 'No rights to this session');
       guardRequestCredential(deps.hub, client, request);
+      client.send(await deps.greetings.frame(session));
       if (afterId !== undefined && (typeof afterId !== 'string' || !streamEntryIdPattern.test(afterId))) {
         return client.close(1008, 'Invalid last_event_id');
       }

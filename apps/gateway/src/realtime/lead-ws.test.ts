@@ -5,6 +5,17 @@ import { WebSocket } from 'ws';
 import { startTestGateway, type TestGateway } from './test-fixtures/test-gateway.js';
 import { TestSocket } from './test-fixtures/test-socket.js';
 
+/**
+ * The first frame on a session no turn has touched. No chat service has
+ * published the lead assistant's greetings here, so it is the gateway's own.
+ */
+const freshGreeting = {
+  type: 'greeting',
+  message: 'Hi! Ask me anything about the markets.',
+  data_collected: { name: false, email: false, income: false },
+  is_complete: false,
+};
+
 describe('/ws/:session_id: 001 protocol', () => {
   const redisFixture = usePrivateRedis();
   let gateway: TestGateway;
@@ -49,6 +60,7 @@ describe('/ws/:session_id: 001 protocol', () => {
     const byQuery = await TestSocket.open(gateway.ws(`/ws/${session.id}?token=${session.token}`));
     const bySubprotocol = await TestSocket.open(gateway.ws(`/ws/${session.id}`), ['bearer', session.token]);
     expect(bySubprotocol.socket.protocol).toBe('bearer');
+    for (const socket of [byQuery, bySubprotocol]) expect(await socket.next()).toEqual(freshGreeting);
     await followed(session.id);
 
     const chunk = await gateway.events.append(session.id, 'chunk', { content: 'Hel' });
@@ -79,9 +91,10 @@ describe('/ws/:session_id: 001 protocol', () => {
     bySubprotocol.close();
   });
 
-  it('answers frames with errors (chat is not here yet) and keeps the socket open', async () => {
+  it('starts a turn for each message, answers bad frames with errors and keeps the socket open', async () => {
     const session = await gateway.openSession();
     const socket = await TestSocket.open(gateway.ws(`/ws/${session.id}?token=${session.token}`));
+    expect(await socket.next()).toEqual(freshGreeting);
     const answer = async (frame: unknown) => {
       socket.send(frame);
       return socket.next();
@@ -93,11 +106,35 @@ describe('/ws/:session_id: 001 protocol', () => {
       code: 'SB_VALIDATION',
     });
     expect(await answer({ text: 'hi' })).toMatchObject({ type: 'error', code: 'SB_VALIDATION' });
-    expect(await answer({ message: 'Hi, I am Bob' })).toEqual({
-      type: 'error',
-      code: 'SB_NOT_IMPLEMENTED',
-      message: 'Chat is not available yet in this build.',
+    expect(await gateway.queuedTurns()).not.toContainEqual(
+      expect.objectContaining({ session_id: session.id }),
+    );
+
+    // A message is a turn on the queue (no chat worker runs here); its reply comes through the session's feed.
+    socket.send({ message: 'Hi, I am Bob', client_message_id: 'lead-hi' });
+    await expect
+      .poll(() => gateway.queuedTurns())
+      .toContainEqual({
+        turn_id: 'lead-hi',
+        session_id: session.id,
+        seq: 1,
+        assistant: 'lead',
+        message: 'Hi, I am Bob',
+      });
+    // Resent with the same id: the same turn, not a second one.
+    socket.send({ message: 'Hi, I am Bob', client_message_id: 'lead-hi' });
+    // Nothing answered either message: the next frame is the error for this one.
+    expect(await answer('{')).toMatchObject({ type: 'error', code: 'SB_BAD_JSON' });
+    expect(
+      (await gateway.queuedTurns())
+        .filter((turn) => turn.session_id === session.id)
+        .map((turn) => turn.turn_id),
+    ).toEqual(['lead-hi']);
+    const reply = await gateway.events.append(session.id, 'message', {
+      message: 'Nice to meet you, Bob.',
+      turn_id: 'lead-hi',
     });
+    expect(await socket.next()).toMatchObject({ type: 'message', event_id: reply.id });
     expect(socket.socket.readyState).toBe(WebSocket.OPEN);
     socket.close();
   });
@@ -105,6 +142,7 @@ describe('/ws/:session_id: 001 protocol', () => {
   it('replays what a reconnecting client missed after ?last_event_id=, once each, in order', async () => {
     const session = await gateway.openSession();
     const first = await TestSocket.open(gateway.ws(`/ws/${session.id}?token=${session.token}`));
+    expect(await first.next()).toEqual(freshGreeting);
     await followed(session.id);
     const seen = await gateway.events.append(session.id, 'chunk', { content: 'a' });
     expect(await first.next()).toMatchObject({ content: 'a' });
@@ -116,12 +154,15 @@ describe('/ws/:session_id: 001 protocol', () => {
     const again = await TestSocket.open(
       gateway.ws(`/ws/${session.id}?token=${session.token}&last_event_id=${seen.id}`),
     );
+    // The greeting comes first on every connection, before what is replayed.
+    expect(await again.next()).toEqual(freshGreeting);
     await followed(session.id);
     await gateway.events.append(session.id, 'chunk', { content: 'c' });
     const frames = [await again.next(), await again.next(), await again.next()];
     expect(frames.map((frame) => frame.content ?? frame.message)).toEqual(['b', 'ab', 'c']);
-    again.send({ message: 'flush' });
-    await again.next((frame) => frame.code === 'SB_NOT_IMPLEMENTED');
+    // A round trip: anything replayed twice would have arrived before this error.
+    again.send('{');
+    await again.next((frame) => frame.code === 'SB_BAD_JSON');
     expect(again.pending).toEqual([]);
 
     const badResume = await TestSocket.open(

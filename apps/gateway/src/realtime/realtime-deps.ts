@@ -1,6 +1,8 @@
 import type { SessionEventLog } from '@switchboard/stores/session-events';
 import type { SessionStore } from '@switchboard/stores/sessions';
 import type { Authenticator } from '../auth/principal.js';
+import type { ChatTurns } from '../chat/chat-turns.js';
+import type { LeadGreeting } from '../chat/lead-greeting.js';
 import type { ConnectionHub } from './connection-hub.js';
 import type { RealtimeLimits } from './realtime-limits.js';
 
@@ -11,4 +13,8 @@ export interface RealtimeDeps {
   sessions: SessionStore;
   authenticator: Authenticator;
   limits: RealtimeLimits;
+  /** Starts chat turns for the sockets (and the chat routes). */
+  chat: ChatTurns;
+  /** 001's first frame on its socket. */
+  greetings: LeadGreeting;
 }

@@ -1,9 +1,18 @@
 import websocket from '@fastify/websocket';
+import { queues } from '@switchboard/contracts/queues';
 import type { HttpServer } from '@switchboard/runtime/http-server';
 import type { ServiceBase } from '@switchboard/runtime/service-base';
+import { AssistantCatalogStore } from '@switchboard/stores/assistant-catalog';
+import { ChatHistoryStore } from '@switchboard/stores/chat-history';
+import { ChatTurnStore } from '@switchboard/stores/chat-turns';
+import { LeadStore } from '@switchboard/stores/leads';
 import { SessionEventLog } from '@switchboard/stores/session-events';
 import type { SessionStore } from '@switchboard/stores/sessions';
 import fp from 'fastify-plugin';
+import { registerChatRoutes } from '../chat/chat-routes.js';
+import { ChatTurns } from '../chat/chat-turns.js';
+import { LeadGreeting } from '../chat/lead-greeting.js';
+import { TurnSubmission } from '../chat/turn-submission.js';
 import { ConnectionHub } from './connection-hub.js';
 import { registerDispatchWebSocket } from './dispatch-ws-route.js';
 import { registerLeadWebSocket } from './lead-ws-route.js';
@@ -32,7 +41,8 @@ export interface RealtimeOptions extends RealtimeTuning {
 /**
  * Real-time delivery: WebSockets on `/ws` (000), `/socket.io` (000 for
  * Socket.IO clients), `/ws/:session_id` (001) and `/api/ws` (003), and the
- * SSE stream of a session's events. Registered after the auth plugin: it
+ * SSE stream of a session's events, and the chat turn routes (their replies
+ * stream through the same session feeds). Registered after the auth plugin: it
  * reads `app.authenticator` and the principal the auth hook puts on each
  * upgrade request. Every connection is closed (1001) in the `http` stage
  * of shutdown, before Redis goes.
@@ -47,12 +57,24 @@ export const realtimePlugin = fp(
       closeGraceMs: limits.closeGraceMs,
       authenticator: app.authenticator,
     });
+    const { config } = service;
+    const submission = new TurnSubmission(
+      service.producer(queues.chat),
+      new ChatTurnStore(service.redis, service.keys, config.sessions.idleTtlS),
+      config.llm.chatDeadlineMs,
+    );
     const deps: RealtimeDeps = {
       hub,
-      log: new SessionEventLog(service.redis, service.keys, service.config.sessions.idleTtlS),
+      log: new SessionEventLog(service.redis, service.keys, config.sessions.idleTtlS),
       sessions: options.sessions,
       authenticator: app.authenticator,
       limits,
+      chat: new ChatTurns(submission, options.sessions, config.sessions.maxPerUser, config.llm.allowedModels),
+      greetings: new LeadGreeting(
+        new ChatHistoryStore(service.redis, service.keys, config.sessions.idleTtlS),
+        new LeadStore(service.redis, service.keys, config.sessions.idleTtlS),
+        new AssistantCatalogStore(service.redis, service.keys),
+      ),
     };
     const io = attachSocketIo(app.server, deps, {
       heartbeatMs,
@@ -72,6 +94,7 @@ export const realtimePlugin = fp(
     registerLeadWebSocket(app, deps);
     registerUserWebSocket(app, deps, options.authTimeoutMs ?? 5_000);
     registerSessionEventsRoute(app, { ...deps, keepAliveMs: options.sseKeepAliveMs ?? 15_000 });
+    registerChatRoutes(app, deps);
   },
   {
     name: 'switchboard-realtime',

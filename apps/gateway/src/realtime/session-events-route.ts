@@ -32,14 +32,14 @@ function sseEvent(entry: SessionEventEntry): string {
  * One SSE response body: bounded like every realtime connection (a client
  * that stops reading is cut off), pinged, ended on shutdown.
  */
-class SseStream implements HubConnection {
-  readonly path = path;
+export class SseStream implements HubConnection {
   readonly body = new PassThrough();
   private readonly outbound: OutboundLimit;
 
   constructor(
     private readonly response: ServerResponse,
     limits: RealtimeLimits,
+    readonly path: string,
   ) {
     const queued = () => this.body.writableLength + this.body.readableLength + response.writableLength;
     this.outbound = new OutboundLimit(queued, limits, () => this.terminate());
@@ -90,7 +90,7 @@ export function registerSessionEventsRoute(app: HttpServer, options: SessionEven
       if (!(await sessions.exists(id))) throw new AppError('SB_NOT_FOUND', `Session ${id} not found.`);
       const afterId = request.headers['last-event-id'] ?? request.query.last_event_id;
 
-      const stream = new SseStream(reply.raw, limits);
+      const stream = new SseStream(reply.raw, limits, path);
       const untrack = hub.track(stream);
       guardRequestCredential(hub, stream, request);
       let stopFollowing: (() => Promise<void>) | undefined;

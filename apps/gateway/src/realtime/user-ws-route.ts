@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { ClientMessageIdSchema, SessionIdSchema } from '@switchboard/contracts/chat';
+import type { SessionEventEntry } from '@switchboard/contracts/session-events';
 import { isAppError } from '@switchboard/runtime/app-error';
 import type { HttpServer } from '@switchboard/runtime/http-server';
 import { Type } from 'typebox';
@@ -5,14 +8,48 @@ import { Compile } from 'typebox/compile';
 import { credentialOf } from '../auth/credentials.js';
 import type { Principal } from '../auth/principal.js';
 import { anonymous } from '../auth/principal.js';
-import { chatUnavailable } from './dispatch-protocol.js';
 import { type EnvelopeFrame, envelopeError, parseEnvelope } from './envelope-frames.js';
 import type { RealtimeDeps } from './realtime-deps.js';
+import { followSession } from './session-feed.js';
 import { registerWebSocketRoute } from './websocket-route.js';
 import { WsClient } from './ws-client.js';
 
 const path = '/api/ws';
 const authData = Compile(Type.Object({ token: Type.String({ minLength: 1, maxLength: 4096 }) }));
+const chatData = Compile(
+  Type.Object({
+    message: Type.String({ pattern: '\\S', maxLength: 20_000 }),
+    session_id: Type.Optional(SessionIdSchema),
+    client_message_id: Type.Optional(ClientMessageIdSchema),
+  }),
+);
+
+/**
+ * A session entry in 003's words: the agent's reply is `agent_response`,
+ * deltas `chunk`, the start of work `status`. Feedback events are not
+ * relayed here: the user's own topic brings them to this socket already.
+ */
+function agentEventOf(
+  entry: SessionEventEntry,
+  sessionId: string,
+): { event: string; data: Record<string, unknown> } | null {
+  const ids = { session_id: sessionId, event_id: entry.id };
+  switch (entry.event) {
+    case 'chunk':
+      return { event: 'chunk', data: { ...entry.data, ...ids } };
+    case 'message':
+      return { event: 'agent_response', data: { ...entry.data, ...ids } };
+    case 'processing':
+      return { event: 'status', data: { state: 'thinking', ...ids } };
+    case 'error':
+      return {
+        event: 'error',
+        data: { code: entry.data.code ?? 'SB_UPSTREAM', error: entry.data.message, ...ids },
+      };
+    default:
+      return null;
+  }
+}
 
 /** SPEC §4: 4401 for a missing or bad credential, 4403 for a valid one that may not use this socket. */
 function closeCodeFor(error: unknown): number {
@@ -40,6 +77,63 @@ export function registerUserWebSocket(app: HttpServer, deps: RealtimeDeps, authT
         logger: request.log,
       });
       let userId: string | undefined;
+      let principalOfSocket: Principal = anonymous;
+      /** The session this socket's chats go to when they name none: made on the first chat. */
+      let agentSessionId: string | undefined;
+      const followed = new Map<string, () => Promise<void>>();
+      client.onClose(async () => {
+        const stops = [...followed.values()];
+        followed.clear();
+        await Promise.all(stops.map((stop) => stop()));
+      });
+
+      const follow = async (sessionId: string, afterId: string | undefined) => {
+        if (followed.has(sessionId)) return;
+        const stop = await followSession({
+          fanout: deps.hub.sessions,
+          log: deps.log,
+          sessionId,
+          afterId,
+          target: {
+            deliver: (entry) => {
+              const frame = agentEventOf(entry, sessionId);
+              if (frame) client.send(frame);
+            },
+            drained: () => client.drained(),
+          },
+        });
+        if (client.isOpen) followed.set(sessionId, stop);
+        else await stop();
+      };
+
+      const chat = async (data: unknown) => {
+        if (!chatData.Check(data)) {
+          return client.sendError(
+            'SB_VALIDATION',
+            'chat needs {"message": "<text>"}, and optionally "session_id".',
+          );
+        }
+        const named = data.session_id ?? agentSessionId;
+        const afterId = named === undefined ? undefined : await deps.log.lastId(named).catch(() => undefined);
+        try {
+          const started = await deps.chat.start(
+            principalOfSocket,
+            {
+              message: data.message,
+              client_message_id: data.client_message_id,
+              ...(named ? { session_id: named } : {}),
+            },
+            { requestId: randomUUID(), assistantForNew: named === undefined ? 'agent' : null },
+          );
+          const sessionId = started.session?.id;
+          if (sessionId === undefined) return;
+          if (data.session_id === undefined) agentSessionId = sessionId;
+          await follow(sessionId, named === undefined ? '0-0' : afterId);
+        } catch (error) {
+          if (!isAppError(error)) throw error;
+          client.sendError(error.code, error.message);
+        }
+      };
       const deadline = setTimeout(() => client.close(4401, 'Authentication required'), authTimeoutMs);
       client.onClose(() => clearTimeout(deadline));
 
@@ -53,6 +147,7 @@ export function registerUserWebSocket(app: HttpServer, deps: RealtimeDeps, authT
         if (credential !== undefined) deps.hub.guard(client, credential);
         client.onClose(stop);
         userId = principal.userId;
+        principalOfSocket = principal;
         client.send({
           event: 'status',
           data: {
@@ -84,7 +179,7 @@ export function registerUserWebSocket(app: HttpServer, deps: RealtimeDeps, authT
         if (!frame.ok) return client.sendError(frame.code, frame.error);
         switch (frame.envelope.event) {
           case 'chat':
-            return client.sendError('SB_NOT_IMPLEMENTED', chatUnavailable);
+            return chat(frame.envelope.data);
           case 'ping':
             return client.send({ event: 'pong', data: { timestamp: new Date().toISOString() } });
           case 'auth':

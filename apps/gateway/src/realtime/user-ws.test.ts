@@ -1,3 +1,4 @@
+import type { TurnPayload } from '@switchboard/contracts/chat';
 import { topics } from '@switchboard/contracts/topics';
 import { usePrivateRedis } from '@switchboard/testkit/redis-fixture';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,11 +52,35 @@ describe('/api/ws: 003 per-user socket', () => {
       data: { request_id: 'fr1', question: 'Ship it?' },
     });
 
-    socket.send({ event: 'chat', data: { message: 'hi' } });
-    expect((await socket.event('error')).data).toEqual({
-      error: 'Chat is not available yet in this build.',
-      code: 'SB_NOT_IMPLEMENTED',
+    // The first chat opens an agent session for the user; the turn waits on the queue (no chat worker here).
+    socket.send({ event: 'chat', data: { message: 'hi', client_message_id: 'agent-hi' } });
+    let turn: TurnPayload | undefined;
+    await expect
+      .poll(async () => {
+        turn = (await gateway.queuedTurns()).find((queued) => queued.turn_id === 'agent-hi');
+        return turn;
+      })
+      .toMatchObject({ assistant: 'agent', message: 'hi', user_id: subjectOf(access), seq: 1 });
+    const sessionId = turn!.session_id!;
+    const session = await fetch(gateway.http(`/api/sessions/${sessionId}`), {
+      headers: { authorization: `Bearer ${access}` },
     });
+    expect(session.status).toBe(200);
+    // The socket follows that session: the worker's events arrive in 003's words.
+    await gateway.events.append(sessionId, 'processing', { turn_id: 'agent-hi' });
+    await gateway.events.append(sessionId, 'message', { message: 'Hello!', turn_id: 'agent-hi' });
+    expect((await socket.event('status')).data).toMatchObject({ state: 'thinking', session_id: sessionId });
+    expect((await socket.event('agent_response')).data).toMatchObject({
+      message: 'Hello!',
+      session_id: sessionId,
+    });
+    // A chat that names no session goes on in the same one.
+    socket.send({ event: 'chat', data: { message: 'and again', client_message_id: 'agent-again' } });
+    await expect
+      .poll(() => gateway.queuedTurns())
+      .toContainEqual(expect.objectContaining({ turn_id: 'agent-again', session_id: sessionId, seq: 2 }));
+    socket.send({ event: 'chat', data: { message: ' ' } });
+    expect((await socket.event('error')).data.code).toBe('SB_VALIDATION');
     socket.send({ event: 'ping' });
     expect((await socket.event('pong')).data.timestamp).toEqual(expect.any(String));
     socket.send('{"event":');

@@ -1,3 +1,5 @@
+import type { TurnPayload } from '@switchboard/contracts/chat';
+import { queues } from '@switchboard/contracts/queues';
 import { loadConfig } from '@switchboard/runtime/config';
 import type { ServiceBase } from '@switchboard/runtime/service-base';
 import { SessionEventLog } from '@switchboard/stores/session-events';
@@ -16,6 +18,8 @@ export interface TestGateway {
   ws(path: string): string;
   /** The sessions' event streams, as a chat worker would append to them. */
   events: SessionEventLog;
+  /** The `chat.turn` jobs waiting on the queue: no chat worker runs here, so a started turn stays there. */
+  queuedTurns(): Promise<TurnPayload[]>;
   /** `POST /api/sessions`, anonymously or as a user (who then owns it). */
   openSession(userToken?: string): Promise<{ id: string; token: string }>;
   /** `POST /api/auth/register`; the first user of a gateway's Redis prefix becomes its admin. */
@@ -56,6 +60,12 @@ export async function startTestGateway(
     http: (path) => `http://127.0.0.1:${port}${path}`,
     ws: (path) => `ws://127.0.0.1:${port}${path}`,
     events: new SessionEventLog(service.redis, service.keys, config.sessions.idleTtlS),
+    async queuedTurns() {
+      const jobs = await service.producer(queues.chat).queue.getJobs(['waiting', 'prioritized', 'delayed']);
+      return jobs
+        .filter((job) => job.name === 'turn')
+        .map((job) => (job.data as { payload: TurnPayload }).payload);
+    },
     async openSession(userToken) {
       const created = await json('/api/sessions', {}, userToken);
       return { id: created.session_id!, token: created.session_token! };

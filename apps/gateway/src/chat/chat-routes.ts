@@ -1,0 +1,246 @@
+import { ChatTurnBody, ChatTurnResponse, type TurnResult } from '@switchboard/contracts/chat';
+import {
+  compareStreamIds,
+  type SessionEventEntry,
+  StreamEntryId,
+} from '@switchboard/contracts/session-events';
+import { AppError } from '@switchboard/runtime/app-error';
+import type { HttpServer } from '@switchboard/runtime/http-server';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { guardRequestCredential } from '../realtime/credential-guard.js';
+import type { RealtimeDeps } from '../realtime/realtime-deps.js';
+import { SseStream } from '../realtime/session-events-route.js';
+import { followSession } from '../realtime/session-feed.js';
+import { turnFailure } from './chat-turns.js';
+import { multipartTurnBody } from './multipart-turn.js';
+
+/** 002 sends up to ten 1 MiB files in one JSON body. */
+const chatBodyLimit = 12 * 1024 * 1024;
+const streamPath = '/api/chat/stream';
+
+const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+});
+
+const errorResponses = {
+  502: { description: 'The language model failed (`SB_UPSTREAM`).', $ref: 'ErrorBody#' },
+  503: { description: 'The chat service could not take the turn (`SB_UNAVAILABLE`).', $ref: 'ErrorBody#' },
+  504: {
+    description: 'No reply within CHAT_DEADLINE_MS (`SB_TIMEOUT`); the reply still lands in the history.',
+    $ref: 'ErrorBody#',
+  },
+};
+
+/** A finished turn in the union of the products' answers (SPEC §1 `POST /api/chat`). */
+function chatResponse(result: TurnResult): ChatTurnResponse {
+  return {
+    success: true,
+    response: result.response,
+    message: result.response,
+    ...(result.session_id === undefined ? {} : { session_id: result.session_id }),
+    timestamp: result.timestamp,
+    model: result.model,
+    usage: { ...result.usage, model: result.model },
+    cost_usd: result.cost_usd,
+    turn_id: result.turn_id,
+    ...(result.data_collected === undefined ? {} : { data_collected: result.data_collected }),
+    ...(result.is_complete === undefined ? {} : { is_complete: result.is_complete }),
+    ...(result.email_sent ? { email_sent: true } : {}),
+    ...(result.citations === undefined ? {} : { citations: result.citations }),
+    ...(result.awaiting_feedback === undefined ? {} : { awaiting_feedback: result.awaiting_feedback }),
+  };
+}
+
+/** 001's SSE frame for a session event of this turn, or null when 001's stream has none for it. */
+function streamFrameOf(entry: SessionEventEntry): Record<string, unknown> | null {
+  switch (entry.event) {
+    case 'chunk':
+    case 'email_sent':
+    case 'done':
+      return { type: entry.event, ...entry.data };
+    case 'error':
+      return { type: 'error', message: entry.data.message, code: entry.data.code };
+    default:
+      return null;
+  }
+}
+
+/** A finished turn told again as 001's frames, for a client that resends it without a resume id. */
+function framesOfResult(result: TurnResult): Record<string, unknown>[] {
+  if (result.error) return [{ type: 'error', message: result.error.message, code: result.error.code }];
+  const lead = { data_collected: result.data_collected, is_complete: result.is_complete };
+  return [
+    { type: 'chunk', content: result.response },
+    ...(result.email_sent ? [{ type: 'email_sent' }] : []),
+    { type: 'done', ...lead },
+  ];
+}
+
+function clientMessageIdOf(request: FastifyRequest): string | undefined {
+  return (request.headers as { 'idempotency-key'?: string })['idempotency-key'];
+}
+
+/**
+ * The chat turn routes: 000's `POST /chat`, the shared `POST /api/chat`
+ * (000, 001, 002) waiting for the reply within the deadline, and 001's
+ * `POST /api/chat/stream` streaming it as SSE with resumable ids.
+ */
+export function registerChatRoutes(app: HttpServer, deps: RealtimeDeps): void {
+  const { chat } = deps;
+  for (const url of ['/chat', '/api/chat']) {
+    app.post(
+      url,
+      {
+        bodyLimit: chatBodyLimit,
+        schema: {
+          tags: ['chat'],
+          summary: 'One chat turn: the reply, as each original product shaped it',
+          description:
+            'A turn of the session named by `session_id` (or the session token): 001 for a lead session, 000 ' +
+            'otherwise; a user or administrator naming a new id (or none) gets a new dispatch session. With ' +
+            "`history` or `attached_files` it is 002's stateless call. 000's multipart form (`message`, " +
+            "`session_id`, one text `file`) is taken too: the file's first 1,000 characters join the message. " +
+            '`client_message_id` or `Idempotency-Key` ' +
+            'makes a resend the same turn, with the same reply.',
+          body: ChatTurnBody,
+          headers: IdempotencyHeaders,
+          response: { 200: ChatTurnResponse, ...errorResponses },
+        },
+        config: { policy: 'session', sessionIn: 'body', sessionOptional: true },
+        preValidation: multipartTurnBody,
+      },
+      async (request) => {
+        const started = await chat.start(request.principal, request.body, {
+          requestId: request.id,
+          clientMessageId: clientMessageIdOf(request),
+          assistantForNew: 'dispatch',
+        });
+        const result = await chat.result(started);
+        const failure = turnFailure(result);
+        if (failure) throw failure;
+        return chatResponse(result);
+      },
+    );
+  }
+
+  app.post(
+    streamPath,
+    {
+      schema: {
+        tags: ['chat'],
+        summary: "One chat turn streamed as 001's Server-Sent Events",
+        description:
+          'Frames `data: {"type":"chunk","content"}` × N, `{"type":"email_sent"}` on the turn that completes the ' +
+          'lead, then `{"type":"done", data_collected, is_complete}`; `{"type":"error", message}` on failure. ' +
+          'Each frame has an `id:`: resend the same `client_message_id` with `Last-Event-ID` to resume.',
+        body: ChatTurnBody,
+        headers: Type.Object({
+          'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+          'last-event-id': Type.Optional(StreamEntryId),
+        }),
+        response: {
+          200: { description: 'text/event-stream', type: 'string' },
+          ...errorResponses,
+        },
+      },
+      config: { policy: 'session', sessionIn: 'body' },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      if (
+        body.history !== undefined ||
+        body.attached_files !== undefined ||
+        body.attached_content !== undefined
+      ) {
+        throw new AppError(
+          'SB_VALIDATION',
+          "This route streams a session's turn; send 002's calls (history, attached files) to POST /api/chat.",
+        );
+      }
+      const resumeAfter = (request.headers as { 'last-event-id'?: string })['last-event-id'];
+      const sessionId = request.body.session_id;
+      // Where this turn's events will start, taken before the turn can emit any.
+      const startAfter = resumeAfter ?? (sessionId === undefined ? '0-0' : await deps.log.lastId(sessionId));
+      const started = await chat.start(request.principal, request.body, {
+        requestId: request.id,
+        clientMessageId: clientMessageIdOf(request),
+        assistantForNew: null,
+      });
+      const session = started.session;
+      // A body without history or files is always a session's turn.
+      if (!session) throw new Error('a streamed turn has no session');
+      const { turnId, finished } = started.submitted;
+
+      const stream = new SseStream(reply.raw, deps.limits, streamPath);
+      const untrack = deps.hub.track(stream);
+      guardRequestCredential(deps.hub, stream, request);
+      reply
+        .header('content-type', 'text/event-stream; charset=utf-8')
+        .header('cache-control', 'no-cache, no-transform')
+        .header('connection', 'keep-alive')
+        .header('x-accel-buffering', 'no');
+      reply.send(stream.body);
+
+      const write = (frame: Record<string, unknown>, id?: string) =>
+        stream.write(`${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(frame)}\n\n`);
+
+      if (finished && resumeAfter === undefined) {
+        // Nothing to follow: the whole turn is known (a resend of a finished one).
+        for (const frame of framesOfResult(finished)) write(frame);
+        stream.close();
+        untrack();
+        return reply;
+      }
+
+      let stopFollowing: (() => Promise<void>) | undefined;
+      let ended = false;
+      const end = () => {
+        if (ended) return;
+        ended = true;
+        clearTimeout(deadline);
+        untrack();
+        stream.close();
+        stopFollowing?.().catch((error: unknown) =>
+          request.log.warn({ err: error }, 'chat stream unsubscribe failed'),
+        );
+      };
+      const deadline = setTimeout(() => {
+        write({
+          type: 'error',
+          code: 'SB_TIMEOUT',
+          message: 'No reply in time; it will still be added to the session history.',
+        });
+        end();
+      }, chat.deadlineMs);
+      reply.raw.once('close', end);
+
+      followSession({
+        fanout: deps.hub.sessions,
+        log: deps.log,
+        sessionId: session.id,
+        afterId: startAfter,
+        target: {
+          deliver: (entry) => {
+            if (ended || (entry.data as { turn_id?: unknown }).turn_id !== turnId) return;
+            if (resumeAfter !== undefined && compareStreamIds(entry.id, resumeAfter) <= 0) return;
+            const frame = streamFrameOf(entry);
+            if (frame) write(frame, entry.id);
+            if (entry.event === 'done' || entry.event === 'error') end();
+          },
+          drained: () => stream.drained(),
+        },
+      }).then(
+        (stop) => {
+          stopFollowing = stop;
+          if (ended) stop().catch(() => undefined);
+        },
+        (error: unknown) => {
+          request.log.warn({ err: error }, 'chat stream could not follow its session');
+          end();
+        },
+      );
+      return reply;
+    },
+  );
+}
