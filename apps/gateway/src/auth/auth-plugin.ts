@@ -68,7 +68,8 @@ export const authPlugin = fp(
       try {
         request.principal = await authenticator.authenticate(credential);
       } catch (error) {
-        if (isAppError(error) && error.code === 'SB_UNAUTHENTICATED') {
+        // Refused (401), or sound but naming a session that is gone (404): the route decides what that means.
+        if (isAppError(error) && (error.code === 'SB_UNAUTHENTICATED' || error.code === 'SB_NOT_FOUND')) {
           request.credentialError = error;
           return;
         }

@@ -43,8 +43,15 @@ export class CredentialAuthenticator implements Authenticator {
     }
     const claims = deps.tokens.verify(credential);
     if (claims.typ === 'session') {
-      if (!(await deps.sessions.exists(claims.sid)))
-        throw refused('The session of this token no longer exists.');
+      const session = await deps.sessions.get(claims.sid);
+      // The token is sound but what it opens is gone: 001's clients expect "not found" for an expired session.
+      if (!session) {
+        throw new AppError('SB_NOT_FOUND', `Session ${claims.sid} not found: it expired or was deleted.`);
+      }
+      // A caller-chosen id can be used again after its session ended; the old session's tokens must not open the new one.
+      if (!secretsEqual(claims.non, session.token_nonce)) {
+        throw refused('This token belongs to an earlier session with the same id.');
+      }
       return { kind: 'session', sessionId: claims.sid };
     }
     const [user, familyLive] = await Promise.all([
