@@ -31,6 +31,8 @@ import { loadPriceTable } from './usage/pricing.js';
 
 /** Model calls are I/O: one instance can stream several sessions' replies at once. */
 const turnConcurrency = 8;
+/** How often `/api/openai/info` is brought up to date (002 froze it at startup). */
+const infoRefreshMs = 60_000;
 
 export interface ChatAppOptions extends Pick<ServiceBaseOptions, 'logDestination'> {
   /** Where the assistant profiles, knowledge and prices live (tests use their own). */
@@ -98,6 +100,8 @@ export async function buildApp(config: Config, options: ChatAppOptions = {}) {
         defaultExpiryS: config.feedbackExpiryS,
       }),
       waits,
+      defaultExpiryS: config.feedbackExpiryS,
+      sessionIdleTtlS: ttlS,
     }),
     feedbackRequests,
     waits,
@@ -120,10 +124,18 @@ export async function buildApp(config: Config, options: ChatAppOptions = {}) {
     chatQueue.getJobState(jobIdOf(sessionId, turnId)),
   );
 
-  await new AssistantCatalogStore(redis, keys).publish(
-    [...assistants.values()].map((assistant) => assistant.card()),
-    await provider.info(),
-  );
+  const catalog = new AssistantCatalogStore(redis, keys);
+  const cards = [...assistants.values()].map((assistant) => assistant.card());
+  await catalog.publish(cards, await provider.info());
+  // What the provider reports can change while it runs (a credential endpoint that answers later).
+  const republish = setInterval(() => {
+    provider
+      .info()
+      .then((info) => catalog.publish(cards, info))
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not republish the model info'));
+  }, infoRefreshMs);
+  republish.unref();
+  service.lifecycle.onStop('workers', 'model info refresh', async () => clearInterval(republish));
 
   consumeQueue(
     service,
@@ -131,7 +143,7 @@ export async function buildApp(config: Config, options: ChatAppOptions = {}) {
     {
       ping: answerPing(service),
       turn: async (payload, context) => {
-        const run = () => runner.runTurn(payload, context.meta.requestId);
+        const run = () => runner.runTurn(payload, context.meta.requestId, context.jobId);
         if (payload.session_id === undefined || payload.seq === undefined) return run();
         const result = await sequencer.run(payload.session_id, payload.turn_id, payload.seq, context, run);
         return (

@@ -138,18 +138,52 @@ export const DeletedSession = Type.Object({
 
 export const ExportQuery = Type.Object({
   format: Type.Optional(
-    Type.Enum(['json', 'jsonl'], { description: '`jsonl`: a session line, then one line per message.' }),
+    Type.Enum(['json', 'jsonl'], {
+      description:
+        '`jsonl`: a `{"type":"session",…}` line, then one `{"type":"exchange",…}` line per exchange, each ' +
+        'with its own messages under `conversation`.',
+    }),
   ),
 });
 
-/** The export file (000's `{session_id, created_at, messages, exported_at}` plus assistant and data). */
+/**
+ * 000's exchange: a user message and the assistant's reply. Switchboard
+ * stores messages, so an exchange is a user message with every assistant
+ * message after it up to the next user message (an agent's waiting message
+ * and its continuation once a human answered both belong to it), joined by a
+ * blank line.
+ */
+export const ExportExchange = Type.Object({
+  timestamp: Type.String({
+    format: 'date-time',
+    description: "The user message's; for the opening exchange, the greeting's.",
+  }),
+  user: Nullable(
+    Type.String({ description: 'Null for the opening exchange (the greeting before any user message).' }),
+  ),
+  assistant: Nullable(
+    Type.String({ description: 'Null when no reply was stored (a failed or unfinished turn).' }),
+  ),
+  turn_id: Nullable(Type.String({ description: "The user message's turn; null for the greeting." })),
+});
+export type ExportExchange = Static<typeof ExportExchange>;
+
+/**
+ * The export file: 000's `{session_id, created_at, messages, exported_at}`
+ * (messages as exchanges) plus assistant, data, the stored message count and
+ * every stored message under `conversation`.
+ */
 export const SessionExport = Type.Object({
   session_id: Type.String(),
   created_at: DateTime,
   assistant: Type.String(),
   data: LeadData,
-  message_count: Type.Integer({ minimum: 0 }),
-  messages: Type.Array(ChatMessage),
+  message_count: Type.Integer({
+    minimum: 0,
+    description: 'Stored messages (`conversation`), not exchanges.',
+  }),
+  messages: Type.Array(ExportExchange),
+  conversation: Type.Array(ChatMessage),
   exported_at: DateTime,
 });
 
@@ -221,6 +255,20 @@ export const UsageTotals = Type.Object({
   completion_tokens: Type.Integer({ minimum: 0 }),
   total_tokens: Type.Integer({ minimum: 0 }),
   cost_usd: Nullable(Type.Number()),
+  prompt_cost_usd: Nullable(
+    Type.Number({
+      description:
+        'The part of `cost_usd` spent on prompt tokens. Null when a request here had no known price ' +
+        'or was counted without the split.',
+    }),
+  ),
+  completion_cost_usd: Nullable(
+    Type.Number({
+      description:
+        'The part of `cost_usd` spent on completion tokens. Null when a request here had no known price ' +
+        'or was counted without the split.',
+    }),
+  ),
   /** Requests of a model without a known price (their cost is unknown). */
   unpriced_requests: Type.Integer({ minimum: 0 }),
 });
@@ -229,7 +277,10 @@ export const UsageQuery = Type.Object({
   days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366, default: 30 })),
 });
 
-/** 002's usage keys, persisted and per model, with Switchboard's breakdowns. */
+/**
+ * 002's usage keys (B6), persisted and per model, with Switchboard's
+ * breakdowns. `account_info` never holds a key or its prefix.
+ */
 export const OpenAiUsage = Type.Object({
   total_prompt_tokens: Type.Integer({ minimum: 0 }),
   total_completion_tokens: Type.Integer({ minimum: 0 }),
@@ -239,6 +290,40 @@ export const OpenAiUsage = Type.Object({
   estimated_cost_usd: Nullable(
     Type.Number({ description: 'Null when a model in the period has no known price.' }),
   ),
+  prompt_cost_usd: Nullable(
+    Type.Number({
+      description:
+        'USD spent on prompt tokens, 4 decimals as 002 gave it. Null when a request in the period had no ' +
+        'known price or was counted without the split.',
+    }),
+  ),
+  completion_cost_usd: Nullable(
+    Type.Number({
+      description:
+        'USD spent on completion tokens, 4 decimals as 002 gave it. Null when a request in the period had no ' +
+        'known price or was counted without the split.',
+    }),
+  ),
+  account_info: Type.Object(
+    {
+      model: Type.Optional(Type.String()),
+      status: Type.Optional(Type.Literal('active')),
+    },
+    {
+      additionalProperties: false,
+      description:
+        '`{}` when the provider has no API key; else the configured model and `status: "active"` (002\'s ' +
+        '`api_key_prefix` is left out: no part of a key is ever shown).',
+    },
+  ),
+  billing_credit_balance: Type.Null({ description: 'As in 002: no API tells the balance.' }),
+  usage_dashboard_url: Nullable(
+    Type.String({ description: "OpenAI's usage dashboard; null with the offline provider." }),
+  ),
+  billing_dashboard_url: Nullable(
+    Type.String({ description: "OpenAI's billing dashboard; null with the offline provider." }),
+  ),
+  note: Type.String({ description: 'How the numbers are counted and priced.' }),
   days: Type.Integer({ minimum: 1 }),
   by_model: Type.Record(Type.String(), UsageTotals),
   by_day: Type.Record(

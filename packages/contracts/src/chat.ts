@@ -63,6 +63,9 @@ export const ChatMessage = Type.Object({
   /** The turn that produced it; absent for the greeting (turn 0). */
   turn_id: Type.Optional(Type.String()),
   model: Type.Optional(Type.String()),
+  /** What generating this reply cost (all the model calls of its turn). */
+  usage: Type.Optional(TokenUsage),
+  cost_usd: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
   citations: Type.Optional(Type.Array(Citation)),
   /** A reply cut short by a provider failure: what was generated before it. */
   incomplete: Type.Optional(Type.Boolean()),
@@ -94,6 +97,8 @@ export type TurnPayload = Static<typeof TurnPayload>;
 export const TurnErrorSchema = Type.Object({
   code: Type.Enum(['SB_UPSTREAM', 'SB_TIMEOUT', 'SB_UNAVAILABLE', 'SB_NOT_FOUND', 'SB_VALIDATION']),
   message: Type.String(),
+  /** Why the provider failed, where a client can act on it (002's `upstream_auth`: the key was refused). */
+  reason: Type.Optional(Type.Enum(['upstream_auth', 'rate_limited'])),
 });
 export type TurnError = Static<typeof TurnErrorSchema>;
 

@@ -1,6 +1,6 @@
 import type { QueueDepth } from '@switchboard/contracts/health';
 import type { JobMeta, JobName, JobPayload, JobResult, QueueContract } from '@switchboard/contracts/queues';
-import { type Job, Queue, QueueEvents } from 'bullmq';
+import { type Job, type KeepJobs, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AppError } from './app-error.js';
 import { describeErrors } from './validation-message.js';
@@ -22,6 +22,8 @@ export interface EnqueueOptions {
   delayMs?: number;
   /** Overrides the configured attempts, e.g. 1 for a ping. */
   attempts?: number;
+  /** Overrides how many finished jobs are kept, e.g. fewer for jobs with large payloads. */
+  keep?: { completed: KeepJobs; failed: KeepJobs };
 }
 
 export type EnqueuedJob<Q extends QueueContract, N extends JobName<Q>> = Job<
@@ -80,6 +82,9 @@ export class QueueProducer<Q extends QueueContract> {
         ...(options.jobId === undefined ? {} : { jobId: options.jobId }),
         ...(options.delayMs === undefined ? {} : { delay: options.delayMs }),
         ...(options.attempts === undefined ? {} : { attempts: options.attempts }),
+        ...(options.keep === undefined
+          ? {}
+          : { removeOnComplete: options.keep.completed, removeOnFail: options.keep.failed }),
       },
     );
     return added as EnqueuedJob<Q, N>;

@@ -4,10 +4,10 @@ import { sessionScopedKey } from './sessions.js';
 
 /*
  * Keys
- *   {sb}:agent-wait:<sessionId>   STRING  JSON AgentWait: the human answer the session's agent waits for;
- *                                         PX = until a day after the feedback request expires.
- * Atomicity: `release` deletes only the wait it names (one script), so a late resume for an older
- * request cannot clear a newer wait.
+ *   {sb}:agent-waits:<sessionId>   HASH  request id → JSON AgentWait: the human answers the session's agent
+ *                                        waits for (one per question it asked); PEXPIRE (only ever pushed
+ *                                        later) = a day after the latest of those questions expires.
+ * Atomicity: `release` is one HDEL, so of two resumptions for one answer only one finds the wait.
  */
 
 export interface AgentWait {
@@ -19,17 +19,9 @@ export interface AgentWait {
   expires_at: string;
 }
 
-const releaseScript = `
-local current = redis.call('GET', KEYS[1])
-if not current then return 0 end
-if cjson.decode(current).request_id ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1])
-return 1
-`;
-
 const graceMs = 24 * 3_600_000;
 
-/** What a session's agent is waiting for: at most one human answer at a time. */
+/** What a session's agent is waiting for: the human answers to the questions it asked. */
 export class AgentWaitStore {
   constructor(
     private readonly redis: Redis,
@@ -37,22 +29,28 @@ export class AgentWaitStore {
   ) {}
 
   private key(sessionId: string): string {
-    return sessionScopedKey(this.keys, 'agent-wait', sessionId);
+    return sessionScopedKey(this.keys, 'agent-waits', sessionId);
   }
 
   async set(sessionId: string, wait: AgentWait): Promise<void> {
+    const key = this.key(sessionId);
     const ttlMs = Math.max(1_000, new Date(wait.expires_at).getTime() - Date.now() + graceMs);
-    await this.redis.set(this.key(sessionId), JSON.stringify(wait), 'PX', ttlMs);
+    await this.redis
+      .multi()
+      .hset(key, wait.request_id, JSON.stringify(wait))
+      .pexpire(key, ttlMs, 'GT')
+      .pexpire(key, ttlMs, 'NX')
+      .exec();
   }
 
-  async get(sessionId: string): Promise<AgentWait | null> {
-    const json = await this.redis.get(this.key(sessionId));
+  async get(sessionId: string, requestId: string): Promise<AgentWait | null> {
+    const json = await this.redis.hget(this.key(sessionId), requestId);
     return json === null ? null : (JSON.parse(json) as AgentWait);
   }
 
-  /** Ends the wait for `requestId`; false when the session waits for something else or nothing. */
+  /** Ends the wait for `requestId`; false when the session was not (or no longer) waiting for it. */
   async release(sessionId: string, requestId: string): Promise<boolean> {
-    return (await this.redis.eval(releaseScript, 1, this.key(sessionId), requestId)) === 1;
+    return (await this.redis.hdel(this.key(sessionId), requestId)) === 1;
   }
 
   async delete(sessionId: string): Promise<void> {

@@ -7,10 +7,19 @@ import { sessionScopedKey } from './sessions.js';
 /*
  * Keys
  *   {sb}:chat-history:<sessionId>   LIST   JSON ChatMessage, oldest first; EXPIRE = session idle TTL,
- *                                          renewed by every append and by `touch`.
- * Atomicity: RPUSH and EXPIRE of one append run in one MULTI, so several messages of one turn
- * (user + assistant) land together and in order.
+ *                                          renewed by every append and by `touch`. Capped at the newest
+ *                                          5,000 messages (`maxHistoryMessages`): an append past the cap
+ *                                          drops the oldest.
+ * Atomicity: RPUSH, LTRIM and EXPIRE of one append run in one MULTI, so several messages of one turn
+ * (user + assistant) land together and in order, and the list never holds more than the cap.
  */
+
+/**
+ * A session kept alive for weeks must not grow without bound: the
+ * assistants read the last few dozen messages, exports and the session
+ * view at most this many.
+ */
+export const maxHistoryMessages = 5_000;
 
 const messageValidator = Compile(ChatMessage);
 const maxPage = 1000;
@@ -40,7 +49,7 @@ export class ChatHistoryStore {
     return sessionScopedKey(this.keys, 'chat-history', sessionId);
   }
 
-  /** Appends messages in the order given; returns the history's new length. */
+  /** Appends messages in the order given, dropping the oldest past the cap; returns the history's new length. */
   async append(sessionId: string, ...messages: ChatMessage[]): Promise<number> {
     const key = this.key(sessionId);
     for (const message of messages) {
@@ -51,9 +60,10 @@ export class ChatHistoryStore {
     const [[, length]] = (await this.redis
       .multi()
       .rpush(key, ...messages.map((message) => JSON.stringify(message)))
+      .ltrim(key, -maxHistoryMessages, -1)
       .expire(key, this.idleTtlS)
-      .exec()) as [[unknown, number], unknown];
-    return length;
+      .exec()) as [[unknown, number], unknown, unknown];
+    return Math.min(length, maxHistoryMessages);
   }
 
   /** The last `limit` messages, oldest first. */

@@ -3,7 +3,7 @@ import { redisKeys } from '@switchboard/runtime/redis-keys';
 import { usePrivateRedis } from '@switchboard/testkit/redis-fixture';
 import { describe, expect, it } from 'vitest';
 import { AssistantCatalogStore } from './assistant-catalog.js';
-import { ChatHistoryStore } from './chat-history.js';
+import { ChatHistoryStore, maxHistoryMessages } from './chat-history.js';
 import { LeadSettingsStore } from './lead-settings.js';
 import { type LeadIncome, LeadStore } from './leads.js';
 import { SessionLogStore } from './session-log.js';
@@ -66,6 +66,22 @@ describe('ChatHistoryStore', () => {
     await expect(history.append('s2', roleless)).rejects.toThrow(TypeError);
     await expect(history.append('bad id', message(0))).rejects.toThrow(/session id/);
     expect(await history.count('s2')).toBe(4);
+  });
+
+  it('keeps only the newest 5,000 messages of a session, dropping the oldest as new ones come', async () => {
+    const keys = freshKeys();
+    const history = new ChatHistoryStore(redisFixture.client, keys, 600);
+    const batch = (from: number, count: number) => Array.from({ length: count }, (_, i) => message(from + i));
+    expect(await history.append('long', ...batch(0, 4_999))).toBe(4_999);
+    expect(await history.append('long', ...batch(4_999, 3))).toBe(maxHistoryMessages);
+    expect(await history.count('long')).toBe(5_000);
+    expect((await history.page('long', 0, 2)).map((entry) => entry.id)).toEqual(['m2', 'm3']);
+    expect((await history.last('long'))?.id).toBe('m5001');
+
+    // One append larger than the cap keeps its own newest messages.
+    expect(await history.append('burst', ...batch(0, 5_010))).toBe(5_000);
+    expect((await history.page('burst', 0, 1))[0]?.id).toBe('m10');
+    expect(await redisFixture.client.llen(keys.key('chat-history', 'burst'))).toBe(5_000);
   });
 });
 
@@ -272,6 +288,9 @@ describe('UsageStore', () => {
       completion_tokens: 600,
       total_tokens: 3600,
       cost_usd: 0.0135,
+      // Recorded without the prompt/completion split: that part stays unknown.
+      prompt_cost_usd: null,
+      completion_cost_usd: null,
       unpriced_requests: 0,
     });
     expect(report.by_model['gpt-4o-mini']?.cost_usd).toBe(0.0001);
@@ -310,7 +329,102 @@ describe('UsageStore', () => {
     await expect(
       store.record('t', { model: 'm', usage: usage(1, 1), cost_usd: Number.NaN, at: day1 }),
     ).rejects.toThrow(TypeError);
+    const priced = { model: 'm', usage: usage(1, 1), cost_usd: 0.5, at: day1 };
+    for (const split of [
+      { prompt_cost_usd: 0.25 },
+      { prompt_cost_usd: 0.25, completion_cost_usd: null },
+      { prompt_cost_usd: -0.25, completion_cost_usd: 0.75 },
+      { prompt_cost_usd: 0.25, completion_cost_usd: Number.POSITIVE_INFINITY },
+    ]) {
+      await expect(store.record('t', { ...priced, ...split }), JSON.stringify(split)).rejects.toThrow(
+        TypeError,
+      );
+    }
+    await expect(
+      store.record('t', { ...priced, cost_usd: null, prompt_cost_usd: 0, completion_cost_usd: 0 }),
+    ).rejects.toThrow(/unpriced/);
     expect(await store.record('t', { model: 'm', usage: usage(1, 1), cost_usd: 0, at: day1 })).toBe(true);
+  });
+});
+
+describe('UsageStore: prompt and completion costs', () => {
+  const usage = (prompt: number, completion: number) => ({
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+  });
+  const at = new Date();
+  const date = at.toISOString().slice(0, 10);
+  const split = (prompt: number, completion: number) => ({
+    cost_usd: prompt + completion,
+    prompt_cost_usd: prompt,
+    completion_cost_usd: completion,
+  });
+
+  it('sums the split per model, per day, per caller and overall', async () => {
+    const store = new UsageStore(redisFixture.client, freshKeys());
+    await store.record('a', { model: 'gpt-4', usage: usage(1000, 1000), ...split(0.03, 0.06), at });
+    await store.record('b', { model: 'gpt-4', usage: usage(500, 0), ...split(0.015, 0), at, user_id: 'u' });
+    await store.record('c', {
+      model: 'gpt-4o-mini',
+      usage: usage(1234, 567),
+      ...split(0.000185, 0.00034),
+      at,
+    });
+
+    const report = await store.report();
+    expect(report).toMatchObject({
+      cost_usd: 0.105525,
+      prompt_cost_usd: 0.045185,
+      completion_cost_usd: 0.06034,
+    });
+    expect(report.by_model['gpt-4']).toEqual({
+      requests: 2,
+      prompt_tokens: 1500,
+      completion_tokens: 1000,
+      total_tokens: 2500,
+      cost_usd: 0.105,
+      prompt_cost_usd: 0.045,
+      completion_cost_usd: 0.06,
+      unpriced_requests: 0,
+    });
+    expect(report.by_day[date]).toMatchObject({ prompt_cost_usd: 0.045185, completion_cost_usd: 0.06034 });
+    expect(report.by_day[date]?.by_model['gpt-4o-mini']).toMatchObject({
+      prompt_cost_usd: 0.000185,
+      completion_cost_usd: 0.00034,
+    });
+    expect(await store.report({ days: 1, now: at })).toMatchObject({
+      prompt_cost_usd: 0.045185,
+      completion_cost_usd: 0.06034,
+    });
+    expect(await store.userReport('u')).toMatchObject({ prompt_cost_usd: 0.015, completion_cost_usd: 0 });
+  });
+
+  it('has no split where any request was unpriced or recorded with its total only', async () => {
+    const store = new UsageStore(redisFixture.client, freshKeys());
+    await store.record('a', { model: 'gpt-4', usage: usage(1000, 1000), ...split(0.03, 0.06), at });
+    await store.record('b', { model: 'gpt-4', usage: usage(10, 10), cost_usd: 0.0009, at });
+    await store.record('c', {
+      model: 'mystery',
+      usage: usage(5, 5),
+      cost_usd: null,
+      prompt_cost_usd: null,
+      completion_cost_usd: null,
+      at,
+    });
+    const report = await store.report();
+    expect(report).toMatchObject({ cost_usd: null, prompt_cost_usd: null, completion_cost_usd: null });
+    expect(report.by_model['gpt-4']).toMatchObject({
+      cost_usd: 0.0909,
+      prompt_cost_usd: null,
+      completion_cost_usd: null,
+    });
+    expect(report.by_model.mystery).toMatchObject({
+      cost_usd: null,
+      prompt_cost_usd: null,
+      unpriced_requests: 1,
+    });
+    expect(report.by_day[date]).toMatchObject({ prompt_cost_usd: null, completion_cost_usd: null });
   });
 });
 

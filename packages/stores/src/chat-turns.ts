@@ -10,7 +10,8 @@ import { sessionScopedKey } from './sessions.js';
  *                                   `t:<turnId>`: JSON TurnRecord; `s:<seq>`: the turn id holding that place.
  *                                   EXPIRE = session idle TTL, renewed by every accept and finish.
  * Atomicity: `accept` is one script, so a turn id gets one place in the order however often it is sent,
- * and places follow arrival. `finish` is one script, so `done` only moves forward.
+ * and places follow arrival. `finish` is one script that moves `done` forward over consecutive finished
+ * places only: a later turn closed early (lost) never lets the one after it overtake a turn still running.
  */
 
 export type TurnStatus = 'queued' | 'done';
@@ -47,10 +48,18 @@ return {1, record}
 
 const finishScript = `
 redis.call('HSET', KEYS[1], 't:' .. ARGV[1], ARGV[3])
+if redis.call('HEXISTS', KEYS[1], 's:' .. ARGV[2]) == 0 then redis.call('HSET', KEYS[1], 's:' .. ARGV[2], ARGV[1]) end
 local done = tonumber(redis.call('HGET', KEYS[1], 'done') or '0')
-if tonumber(ARGV[2]) > done then redis.call('HSET', KEYS[1], 'done', ARGV[2]) end
+while true do
+  local id = redis.call('HGET', KEYS[1], 's:' .. (done + 1))
+  if not id then break end
+  local record = redis.call('HGET', KEYS[1], 't:' .. id)
+  if not record or not string.find(record, '"status":"done"', 1, true) then break end
+  done = done + 1
+end
+redis.call('HSET', KEYS[1], 'done', done)
 redis.call('EXPIRE', KEYS[1], ARGV[4])
-return 1
+return done
 `;
 
 /**

@@ -5,8 +5,10 @@ import type { Redis } from 'ioredis';
 
 /*
  * Keys (hash fields are `<counter>:<model>`, counter one of `requests`, `prompt_tokens`,
- * `completion_tokens`, `total_tokens`, `cost_usd` (float, priced requests only), `unpriced_requests`;
- * the counter never holds a colon, so the model is everything after the first one)
+ * `completion_tokens`, `total_tokens`, `cost_usd` (float, priced requests only), `unpriced_requests`,
+ * `prompt_cost_usd` and `completion_cost_usd` (floats) with `split_requests` (how many priced requests
+ * carried that split; older callers recorded only the total); the counter never holds a colon, so the
+ * model is everything after the first one)
  *   {sb}:usage-turn:<sha256(turnId)>   STRING  marker that the turn's usage is counted; EX 7 days (longer than any
  *                                              retry of a turn job).
  *   {sb}:usage                         HASH    all-time counters per model. No expiry.
@@ -25,6 +27,13 @@ export interface UsageTotals {
   total_tokens: number;
   /** USD, 6 decimals; null when any request counted here had no known price. */
   cost_usd: number | null;
+  /**
+   * The part of `cost_usd` spent on prompt (input) tokens, and on completion
+   * (output) tokens; USD, 6 decimals. Null when any request counted here had
+   * no known price or was recorded without the split.
+   */
+  prompt_cost_usd: number | null;
+  completion_cost_usd: number | null;
   /** Requests whose model had no price (002 B7: unknown model → cost null). */
   unpriced_requests: number;
 }
@@ -39,6 +48,9 @@ export interface UsageEntry {
   usage: TokenUsage;
   /** From the price table; null when the model has no price. */
   cost_usd: number | null;
+  /** The split of `cost_usd` into prompt and completion: both or neither, never without `cost_usd`. */
+  prompt_cost_usd?: number | null;
+  completion_cost_usd?: number | null;
   at: Date;
   /** The authenticated caller, when there is one. */
   user_id?: string;
@@ -54,11 +66,15 @@ const counters = [
   'total_tokens',
   'cost_usd',
   'unpriced_requests',
+  'prompt_cost_usd',
+  'completion_cost_usd',
+  'split_requests',
 ] as const;
 type Counter = (typeof counters)[number];
 
 // KEYS: marker, all-time, day, days index, [user]. ARGV: marker TTL s, model, prompt, completion, total,
-// cost ('' = no price), day start ms, date, day expiry (unix s), oldest day kept (ms).
+// cost ('' = no price), day start ms, date, day expiry (unix s), oldest day kept (ms), prompt cost and
+// completion cost ('' = no split).
 const recordScript = `
 if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
 local model = ARGV[2]
@@ -71,6 +87,11 @@ local function add(key)
     redis.call('HINCRBY', key, 'unpriced_requests:' .. model, 1)
   else
     redis.call('HINCRBYFLOAT', key, 'cost_usd:' .. model, ARGV[6])
+    if ARGV[11] ~= '' then
+      redis.call('HINCRBY', key, 'split_requests:' .. model, 1)
+      redis.call('HINCRBYFLOAT', key, 'prompt_cost_usd:' .. model, ARGV[11])
+      redis.call('HINCRBYFLOAT', key, 'completion_cost_usd:' .. model, ARGV[12])
+    end
   end
 end
 add(KEYS[2])
@@ -96,6 +117,9 @@ const emptySums = (): Sums => ({
   total_tokens: 0,
   cost_usd: 0,
   unpriced_requests: 0,
+  prompt_cost_usd: 0,
+  completion_cost_usd: 0,
+  split_requests: 0,
 });
 
 function addSums(into: Sums, from: Sums): void {
@@ -103,7 +127,34 @@ function addSums(into: Sums, from: Sums): void {
 }
 
 function totals(sums: Sums): UsageTotals {
-  return { ...sums, cost_usd: sums.unpriced_requests > 0 ? null : round6(sums.cost_usd) };
+  const priced = sums.unpriced_requests === 0;
+  const split = priced && sums.split_requests === sums.requests;
+  return {
+    requests: sums.requests,
+    prompt_tokens: sums.prompt_tokens,
+    completion_tokens: sums.completion_tokens,
+    total_tokens: sums.total_tokens,
+    cost_usd: priced ? round6(sums.cost_usd) : null,
+    prompt_cost_usd: split ? round6(sums.prompt_cost_usd) : null,
+    completion_cost_usd: split ? round6(sums.completion_cost_usd) : null,
+    unpriced_requests: sums.unpriced_requests,
+  };
+}
+
+const isCost = (value: number) => Number.isFinite(value) && value >= 0;
+
+/** The entry's prompt and completion costs as script arguments ('' when it has no split); throws on nonsense. */
+function splitArgs({
+  cost_usd: cost,
+  prompt_cost_usd: prompt,
+  completion_cost_usd: completion,
+}: UsageEntry): [string, string] {
+  if (prompt == null && completion == null) return ['', ''];
+  if (prompt == null || completion == null)
+    throw new TypeError('prompt_cost_usd and completion_cost_usd come together or not at all');
+  if (cost === null) throw new TypeError('an unpriced request has no prompt or completion cost');
+  if (!isCost(prompt) || !isCost(completion)) throw new TypeError('costs must be numbers ≥ 0 or null');
+  return [prompt.toFixed(10), completion.toFixed(10)];
 }
 
 /** A counters hash as sums per model. */
@@ -156,8 +207,8 @@ export class UsageStore {
       if (!Number.isSafeInteger(count) || count < 0)
         throw new TypeError('token counts must be whole numbers ≥ 0');
     }
-    if (cost !== null && !(Number.isFinite(cost) && cost >= 0))
-      throw new TypeError('cost must be a number ≥ 0 or null');
+    if (cost !== null && !isCost(cost)) throw new TypeError('cost must be a number ≥ 0 or null');
+    const [promptCost, completionCost] = splitArgs(entry);
     const date = utcDate(entry.at);
     const dayStart = Date.parse(`${date}T00:00:00Z`);
     const keys = [
@@ -181,6 +232,8 @@ export class UsageStore {
       date,
       String(Math.floor((dayStart + (this.dayRetentionDays + 1) * dayMs) / 1000)),
       String(entry.at.getTime() - this.dayRetentionDays * dayMs),
+      promptCost,
+      completionCost,
     )) as number;
     return recorded === 1;
   }

@@ -47,6 +47,13 @@ export type AskOutcome =
 export interface HumanFeedbackDeps {
   opener: Pick<FeedbackOpener, 'open'>;
   waits: AgentWaitStore;
+  /** FEEDBACK_EXPIRY_S. */
+  defaultExpiryS: number;
+  /**
+   * SESSION_IDLE_TTL_S: a question outliving the session could be answered
+   * with nothing left to continue, so it expires with the session at the latest.
+   */
+  sessionIdleTtlS: number;
 }
 
 /** The agent's side of a feedback request: opening it from a tool call, and reading the outcome back. */
@@ -87,6 +94,7 @@ export class HumanFeedback {
       question: args.question,
       ...(args.options === undefined ? {} : { options: args.options }),
       sessionId: session.id,
+      expiresInS: Math.min(this.deps.defaultExpiryS, this.deps.sessionIdleTtlS),
       requestId,
     });
     await this.deps.waits.set(session.id, {

@@ -32,7 +32,42 @@ function asLlmError(error: unknown): LlmError {
 }
 
 /**
- * Runs one provider call, passing each text delta on as a `chunk` event as it
+ * Text deltas go out in small batches: each batch is one event in the
+ * session's stream (which keeps about a thousand) and one frame on every
+ * socket, and a model can send a token at a time. A batch leaves when it
+ * holds `flushAtChars` characters or has waited `flushAfterMs`.
+ */
+const flushAfterMs = 30;
+const flushAtChars = 80;
+
+class DeltaBatches {
+  private pending = '';
+  private timer: NodeJS.Timeout | undefined;
+  private sent: Promise<void> = Promise.resolve();
+
+  constructor(private readonly events: TurnEvents) {}
+
+  async add(content: string): Promise<void> {
+    this.pending += content;
+    if (this.pending.length >= flushAtChars) return this.flush();
+    // A failure surfaces at the final flush, which awaits every send before it.
+    this.timer ??= setTimeout(() => this.flush().catch(() => undefined), flushAfterMs);
+  }
+
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending !== '') {
+      const content = this.pending;
+      this.pending = '';
+      this.sent = this.sent.then(() => this.events.emit('chunk', { content }));
+    }
+    return this.sent;
+  }
+}
+
+/**
+ * Runs one provider call, passing its text on as `chunk` events as it
  * arrives. A failure part-way keeps what was generated and says why, so the
  * turn can store the partial reply and end with an error event.
  */
@@ -42,13 +77,14 @@ export async function generate(
   events: TurnEvents,
 ): Promise<Generation> {
   const generation: Generation = { text: '', model: request.model, usage: noUsage, toolCalls: [] };
+  const batches = new DeltaBatches(events);
   try {
     for await (const event of provider.stream(request) as AsyncIterable<LlmEvent>) {
       switch (event.type) {
         case 'delta':
           if (event.content === '') break;
           generation.text += event.content;
-          await events.emit('chunk', { content: event.content });
+          await batches.add(event.content);
           break;
         case 'tool_call':
           generation.toolCalls.push(event.call);
@@ -62,5 +98,6 @@ export async function generate(
   } catch (error) {
     generation.error = asLlmError(error);
   }
+  await batches.flush();
   return generation;
 }

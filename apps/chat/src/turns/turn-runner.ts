@@ -23,7 +23,7 @@ import {
 } from '../agent/human-feedback.js';
 import type { Assistant } from '../assistants/assistant-catalog.js';
 import type { LlmError, LlmMessage, LlmProvider } from '../llm/llm-port.js';
-import { costOf, type PriceTable } from '../usage/pricing.js';
+import { costsOf, type PriceTable } from '../usage/pricing.js';
 import { dispatchFacts } from './dispatch-facts.js';
 import { addUsage, type Generation, generate, noUsage } from './generation.js';
 import type { LeadCapture, LeadProgress } from './lead-capture.js';
@@ -65,7 +65,9 @@ function turnErrorOf(error: LlmError): TurnError {
     rate_limited: 'The language model is rate limiting us; please try again in a minute.',
     timeout: 'The language model did not answer in time; please try again.',
   };
-  return { code: errorCodes[error.kind], message: messages[error.kind] };
+  const reason =
+    error.kind === 'auth' ? 'upstream_auth' : error.kind === 'rate_limited' ? 'rate_limited' : undefined;
+  return { code: errorCodes[error.kind], message: messages[error.kind], ...(reason ? { reason } : {}) };
 }
 
 interface Reply {
@@ -89,7 +91,8 @@ export class TurnRunner {
     return assistant;
   }
 
-  async runTurn(payload: TurnPayload, requestId: string): Promise<TurnResult> {
+  /** `jobId` names a stateless turn's usage record (its id is only unique per caller). */
+  async runTurn(payload: TurnPayload, requestId: string, jobId: string): Promise<TurnResult> {
     const sessionId = payload.session_id;
     const events = new TurnEvents(this.deps.events, sessionId, payload.turn_id);
     const session = sessionId === undefined ? null : await this.deps.sessions.get(sessionId);
@@ -134,10 +137,11 @@ export class TurnRunner {
       (message) => message.id === `${payload.turn_id}:assistant` && message.incomplete !== true,
     );
     if (answered) {
+      const usage = answered.usage ?? noUsage;
       const generation: Generation = {
         text: answered.content,
         model: answered.model ?? model,
-        usage: noUsage,
+        usage,
         toolCalls: [],
       };
       const awaiting = answered.feedback_request_id;
@@ -145,10 +149,11 @@ export class TurnRunner {
         payload,
         session,
         events,
-        reply: { generation, usage: noUsage, ...(awaiting ? { awaiting: { request_id: awaiting } } : {}) },
+        reply: { generation, usage, ...(awaiting ? { awaiting: { request_id: awaiting } } : {}) },
         citations: answered.citations ?? [],
         lead,
         requestId,
+        jobId,
         replyStored: true,
       });
     }
@@ -162,7 +167,16 @@ export class TurnRunner {
       payload.turn_id,
       requestId,
     );
-    return this.finish({ payload, session, events, reply, citations: prompt.citations, lead, requestId });
+    return this.finish({
+      payload,
+      session,
+      events,
+      reply,
+      citations: prompt.citations,
+      lead,
+      requestId,
+      jobId,
+    });
   }
 
   /** The agent's human answered (or the request expired): the conversation continues from the tool call. */
@@ -172,8 +186,8 @@ export class TurnRunner {
     turnId: string,
     jobRequestId: string,
   ): Promise<TurnResult | null> {
-    const wait = await this.deps.waits.get(sessionId);
-    if (!wait || wait.request_id !== requestId) return null;
+    const wait = await this.deps.waits.get(sessionId, requestId);
+    if (!wait) return null;
     const [session, record] = await Promise.all([
       this.deps.sessions.get(sessionId),
       this.deps.feedbackRequests.get(requestId),
@@ -216,6 +230,7 @@ export class TurnRunner {
       citations: prompt.citations,
       lead: null,
       requestId: jobRequestId,
+      jobId: turnId,
     });
     await this.deps.waits.release(sessionId, requestId);
     return result;
@@ -285,19 +300,23 @@ export class TurnRunner {
     citations: Citation[];
     lead: LeadProgress | null;
     requestId: string;
+    jobId: string;
     /** The reply is in the history already (a retried turn). */
     replyStored?: boolean;
   }): Promise<TurnResult> {
     const { payload, session, events, reply, citations, lead, requestId } = input;
     const { generation, usage, awaiting } = reply;
     const now = new Date().toISOString();
-    const costUsd = costOf(this.deps.prices, generation.model, usage);
+    const costs = costsOf(this.deps.prices, generation.model, usage);
+    const costUsd = costs?.total_usd ?? null;
     const error = generation.error ? turnErrorOf(generation.error) : undefined;
     if (generation.error) {
       this.deps.logger.warn({ err: generation.error, turnId: payload.turn_id }, 'model call failed');
     }
 
-    if (session && generation.text !== '' && !input.replyStored) {
+    // A session deleted while its reply was generated stays deleted: nothing is written back.
+    const stillThere = session !== null && (await this.deps.sessions.exists(session.id));
+    if (stillThere && generation.text !== '' && !input.replyStored) {
       await this.deps.history.append(session.id, {
         id: `${payload.turn_id}:assistant`,
         role: 'assistant',
@@ -305,26 +324,30 @@ export class TurnRunner {
         timestamp: now,
         turn_id: payload.turn_id,
         model: generation.model,
+        usage,
+        cost_usd: costUsd,
         ...(citations.length > 0 ? { citations } : {}),
         ...(error ? { incomplete: true } : {}),
         ...(awaiting ? { feedback_request_id: awaiting.request_id } : {}),
       });
     }
-    await this.deps.usage.record(`${session?.id ?? '-'}:${payload.turn_id}`, {
+    await this.deps.usage.record(session ? `${session.id}:${payload.turn_id}` : input.jobId, {
       model: generation.model,
       usage,
       cost_usd: costUsd,
+      prompt_cost_usd: costs?.prompt_usd ?? null,
+      completion_cost_usd: costs?.completion_usd ?? null,
       at: new Date(now),
       ...(payload.user_id === undefined ? {} : { user_id: payload.user_id }),
     });
 
     let emailSent = false;
-    if (session && lead?.isComplete && !error) {
+    if (stillThere && lead?.isComplete && !error) {
       const completion = await this.deps.lead.completeIfReady(session, payload.turn_id, requestId);
       emailSent = completion.emailQueued;
     }
-    if (session) await this.deps.sessions.touch(session.id);
-    if (session && lead) await this.deps.lead.touch(session.id);
+    if (stillThere) await this.deps.sessions.touch(session.id);
+    if (stillThere && lead) await this.deps.lead.touch(session.id);
 
     const leadFields = lead ? { data_collected: lead.dataCollected, is_complete: lead.isComplete } : {};
     if (error) {

@@ -2,7 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { costOf, loadPriceTable, pricedModel } from './pricing.js';
+import { costsOf, loadPriceTable, pricedModel } from './pricing.js';
+
+const costOf = (...args: Parameters<typeof costsOf>) => costsOf(...args)?.total_usd ?? null;
 
 const table = loadPriceTable();
 const tokens = (prompt: number, completion: number) => ({
@@ -40,6 +42,31 @@ describe('price table', () => {
     expect(costOf(table, 'gpt-4o-mini', tokens(1234, 567))).toBe(0.000525); // 0.0001851 + 0.0003402
     expect(costOf(table, 'gpt-3.5-turbo', tokens(1, 0))).toBe(0.000002); // 0.0000015 rounds up
     expect(costOf(table, 'gpt-4o', tokens(0, 0))).toBe(0);
+  });
+
+  it('splits the cost into prompt and completion tokens, each rounded to 6 decimals (002 B6)', () => {
+    expect(costsOf(table, 'gpt-4', tokens(1000, 1000))).toEqual({
+      prompt_usd: 0.03,
+      completion_usd: 0.06,
+      total_usd: 0.09,
+    });
+    // 0.0001851 + 0.0003402: the parts round on their own, the total from the exact sum.
+    expect(costsOf(table, 'gpt-4o-mini-2024-07-18', tokens(1234, 567))).toEqual({
+      prompt_usd: 0.000185,
+      completion_usd: 0.00034,
+      total_usd: 0.000525,
+    });
+    expect(costsOf(table, 'gpt-3.5-turbo', tokens(2000, 0))).toEqual({
+      prompt_usd: 0.003,
+      completion_usd: 0,
+      total_usd: 0.003,
+    });
+    expect(costsOf(table, 'offline', tokens(10, 10))).toEqual({
+      prompt_usd: 0,
+      completion_usd: 0,
+      total_usd: 0,
+    });
+    expect(costsOf(table, 'llama3:8b', tokens(10, 10))).toBeNull();
   });
 
   it('prices a dated snapshot as its model, and never a different model as a shorter name', () => {

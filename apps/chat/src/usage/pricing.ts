@@ -70,16 +70,32 @@ export function pricedModel(table: PriceTable, model: string): string | null {
   return best;
 }
 
-/** The call's cost in USD rounded to 6 decimals, or null when the model has no price. */
-export function costOf(
+export interface CallCosts {
+  prompt_usd: number;
+  completion_usd: number;
+  total_usd: number;
+}
+
+const round6 = (usd: number) => Math.round((usd + Number.EPSILON) * 1e6) / 1e6;
+
+/**
+ * The call's cost in USD split into prompt and completion tokens (002 B6's
+ * `prompt_cost_usd`/`completion_cost_usd`), each rounded to 6 decimals; the
+ * total is rounded from the exact sum. Null when the model has no price.
+ */
+export function costsOf(
   table: PriceTable,
   model: string,
   usage: Pick<TokenUsage, 'prompt_tokens' | 'completion_tokens'>,
-): number | null {
+): CallCosts | null {
   const entry = pricedModel(table, model);
   if (entry === null) return null;
   const price = table.models[entry]!;
-  const cost =
-    (usage.prompt_tokens / 1000) * price.prompt + (usage.completion_tokens / 1000) * price.completion;
-  return Math.round((cost + Number.EPSILON) * 1e6) / 1e6;
+  const prompt = (usage.prompt_tokens / 1000) * price.prompt;
+  const completion = (usage.completion_tokens / 1000) * price.completion;
+  return {
+    prompt_usd: round6(prompt),
+    completion_usd: round6(completion),
+    total_usd: round6(prompt + completion),
+  };
 }

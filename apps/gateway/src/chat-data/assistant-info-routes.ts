@@ -14,6 +14,20 @@ const notStarted = () => new AppError('SB_UNAVAILABLE', 'The chat service has no
 
 const unavailable = (description: string) => ({ description, $ref: 'ErrorBody#' });
 
+/** 002 showed these to send the operator to OpenAI's own figures. */
+const openAiDashboards = {
+  usage: 'https://platform.openai.com/usage',
+  billing: 'https://platform.openai.com/settings/organization/billing/overview',
+};
+
+/** 002 gave its costs with 4 decimals. */
+const round4 = (usd: number | null) => (usd === null ? null : Math.round((usd + Number.EPSILON) * 1e4) / 1e4);
+
+const usageNote = (days: number) =>
+  `Counted by Switchboard from every provider call of the last ${days} UTC day(s), per model, and priced ` +
+  'per 1,000 prompt and completion tokens from the configured price table; a model without a price makes ' +
+  "the costs null, and OpenAI's dashboards show what it actually billed.";
+
 /**
  * What the chat service publishes about itself: greetings (001), the LLM
  * behind it and the tokens it spent (002). The gateway reads the stores the
@@ -81,6 +95,9 @@ export function registerAssistantInfoRoutes(app: HttpServer, stores: ChatDataSto
       schema: {
         tags: ['chat'],
         summary: 'Requests, tokens and cost over the last days, by model and by day (002)',
+        description:
+          "002's keys (B6) counted from persisted per-model counters rather than process memory, with " +
+          '`days`, `by_model` and `by_day` beside them. `account_info` never holds any part of a key.',
         querystring: UsageQuery,
         response: { 200: OpenAiUsage },
       },
@@ -88,7 +105,8 @@ export function registerAssistantInfoRoutes(app: HttpServer, stores: ChatDataSto
     },
     async (request) => {
       const days = request.query.days ?? 30;
-      const report = await usage.report({ days });
+      const [report, llm] = await Promise.all([usage.report({ days }), catalog.llmInfo()]);
+      const online = llm !== null && llm.provider === 'openai';
       const mostUsed = Object.entries(report.by_model).reduce<[string, number] | null>(
         (best, [model, totals]) =>
           best === null || totals.requests > best[1] ? [model, totals.requests] : best,
@@ -101,6 +119,13 @@ export function registerAssistantInfoRoutes(app: HttpServer, stores: ChatDataSto
         request_count: report.requests,
         model: mostUsed?.[0] ?? null,
         estimated_cost_usd: report.cost_usd,
+        prompt_cost_usd: round4(report.prompt_cost_usd),
+        completion_cost_usd: round4(report.completion_cost_usd),
+        account_info: online && llm.configured ? { model: llm.model, status: 'active' as const } : {},
+        billing_credit_balance: null,
+        usage_dashboard_url: online ? openAiDashboards.usage : null,
+        billing_dashboard_url: online ? openAiDashboards.billing : null,
+        note: usageNote(days),
         days,
         by_model: report.by_model,
         by_day: report.by_day,

@@ -132,6 +132,17 @@ describe('greeting, LLM info, usage and the lead bot admin routes', () => {
   it("reports usage with 002's keys, per model and per day; an unpriced model makes the cost null", async () => {
     const empty = (await get('/api/openai/usage', admin)).json();
     expect(empty).toMatchObject({ request_count: 0, total_tokens: 0, model: null, days: 30, by_model: {} });
+    // Offline: no key, no OpenAI dashboards.
+    expect(empty).toMatchObject({
+      estimated_cost_usd: 0,
+      prompt_cost_usd: 0,
+      completion_cost_usd: 0,
+      account_info: {},
+      billing_credit_balance: null,
+      usage_dashboard_url: null,
+      billing_dashboard_url: null,
+      note: expect.stringMatching(/last 30 UTC day\(s\).*price table/),
+    });
 
     const at = new Date();
     const usage = (prompt: number, completion: number) => ({
@@ -142,13 +153,17 @@ describe('greeting, LLM info, usage and the lead bot admin routes', () => {
     await gateway.stores.usage.record('t1', {
       model: 'gpt-4o-mini',
       usage: usage(100, 20),
-      cost_usd: 0.0001,
+      cost_usd: 0.0123,
+      prompt_cost_usd: 0.00456,
+      completion_cost_usd: 0.00774,
       at,
     });
     await gateway.stores.usage.record('t2', {
       model: 'gpt-4o-mini',
       usage: usage(50, 10),
-      cost_usd: 0.00005,
+      cost_usd: 0.005,
+      prompt_cost_usd: 0.00123,
+      completion_cost_usd: 0.00377,
       at,
     });
     let report = (await get('/api/openai/usage?days=7', admin)).json();
@@ -160,7 +175,42 @@ describe('greeting, LLM info, usage and the lead bot admin routes', () => {
       model: 'gpt-4o-mini',
       days: 7,
     });
-    expect(report.estimated_cost_usd).toBeCloseTo(0.00015, 8);
+    expect(report.estimated_cost_usd).toBeCloseTo(0.0173, 8);
+    // 002's split, 4 decimals: 0.00579 and 0.01151.
+    expect(report).toMatchObject({ prompt_cost_usd: 0.0058, completion_cost_usd: 0.0115 });
+    expect(report.by_model['gpt-4o-mini']).toMatchObject({
+      prompt_cost_usd: 0.00579,
+      completion_cost_usd: 0.01151,
+    });
+
+    await gateway.stores.catalog.publish([leadCard], {
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      base_url_host: 'api.openai.com',
+      configured: true,
+      credential_source: 'local_env',
+      offline: false,
+    });
+    const online = await get('/api/openai/usage?days=7', admin);
+    expect(online.json()).toMatchObject({
+      account_info: { model: 'gpt-4o-mini', status: 'active' },
+      billing_credit_balance: null,
+      usage_dashboard_url: expect.stringMatching(/^https:\/\/platform\.openai\.com\//),
+      billing_dashboard_url: expect.stringMatching(/^https:\/\/platform\.openai\.com\/.*billing/),
+      note: expect.stringMatching(/last 7 UTC day\(s\)/),
+    });
+    expect(Object.keys(online.json().account_info).sort()).toEqual(['model', 'status']);
+    expect(online.body).not.toMatch(/prefix|sk-/i);
+    await gateway.stores.catalog.publish([leadCard], {
+      provider: 'openai',
+      model: 'llama3',
+      base_url_host: 'localhost',
+      configured: false,
+      credential_source: 'none',
+      offline: false,
+    });
+    expect((await get('/api/openai/usage', admin)).json().account_info).toEqual({});
+    await gateway.stores.catalog.publish([leadCard, generalCard], offlineLlm);
 
     await gateway.stores.usage.record('t3', {
       model: 'mystery-model',
@@ -169,13 +219,21 @@ describe('greeting, LLM info, usage and the lead bot admin routes', () => {
       at,
     });
     report = (await get('/api/openai/usage', admin)).json();
-    expect(report).toMatchObject({ request_count: 3, model: 'gpt-4o-mini', estimated_cost_usd: null });
+    expect(report).toMatchObject({
+      request_count: 3,
+      model: 'gpt-4o-mini',
+      estimated_cost_usd: null,
+      prompt_cost_usd: null,
+      completion_cost_usd: null,
+    });
     expect(report.by_model['mystery-model']).toEqual({
       requests: 1,
       prompt_tokens: 5,
       completion_tokens: 5,
       total_tokens: 10,
       cost_usd: null,
+      prompt_cost_usd: null,
+      completion_cost_usd: null,
       unpriced_requests: 1,
     });
     expect(report.by_model['gpt-4o-mini'].requests).toBe(2);

@@ -22,8 +22,10 @@ export function registerSessionExportRoutes(app: HttpServer, stores: ChatDataSto
         tags: ['sessions'],
         summary: 'Download a session as a JSON file (or JSON Lines)',
         description:
-          '`Content-Disposition: attachment; filename="session_<id>_<YYYYMMDD_HHMMSS>.json"`. With ' +
-          '`?format=jsonl`: `application/x-ndjson`, a `{"type":"session",…}` line, then one line per message.',
+          '`Content-Disposition: attachment; filename="session_<id>_<YYYYMMDD_HHMMSS>.json"`. `messages` are ' +
+          "000's exchanges `{timestamp, user, assistant}` (plus `turn_id`); `conversation` is every stored " +
+          'message. With `?format=jsonl`: `application/x-ndjson`, a `{"type":"session",…}` line, then one ' +
+          '`{"type":"exchange",timestamp,user,assistant,turn_id,conversation}` line per exchange.',
         params: SessionParams,
         querystring: ExportQuery,
         response: {

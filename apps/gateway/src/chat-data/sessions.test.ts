@@ -20,6 +20,18 @@ const messages = (sessionId: string, count: number, from = 0): ChatMessage[] =>
     turn_id: `turn-${Math.floor((from + i) / 2)}`,
   }));
 
+/** 000's exchanges of `messages()`: each user message with the assistant message after it. */
+const exchanges = (sessionId: string, count: number) =>
+  Array.from({ length: count / 2 }, (_, i) => {
+    const [user, assistant] = messages(sessionId, 2, 2 * i) as [ChatMessage, ChatMessage];
+    return {
+      timestamp: user.timestamp,
+      user: user.content,
+      assistant: assistant.content,
+      turn_id: user.turn_id,
+    };
+  });
+
 const income = {
   raw: 'about 120k a year',
   annual_usd_min: 120_000,
@@ -338,15 +350,17 @@ describe('session routes', () => {
         'data',
         'message_count',
         'messages',
+        'conversation',
         'exported_at',
       ]);
       expect(body).toMatchObject({ session_id: long.session_id, assistant: 'general', message_count: 1_000 });
-      expect(body.messages).toHaveLength(1_000);
-      expect(body.messages).toEqual(messages(long.session_id, 1_000));
+      expect(body.messages).toHaveLength(500);
+      expect(body.messages).toEqual(exchanges(long.session_id, 1_000));
+      expect(body.conversation).toEqual(messages(long.session_id, 1_000));
       expect(Date.parse(body.exported_at)).not.toBeNaN();
     });
 
-    it('downloads it as JSON Lines: a session line, then one line per message', async () => {
+    it('downloads it as JSON Lines: a session line, then one line per exchange with its messages', async () => {
       for (const method of ['GET', 'POST'] as const) {
         const exported = await gateway.inject({
           method,
@@ -357,11 +371,102 @@ describe('session routes', () => {
         expect(exported.headers['content-type']).toMatch(/^application\/x-ndjson/);
         expect(exported.headers['content-disposition']).toMatch(/filename="session_.+_\d{8}_\d{6}\.jsonl"$/);
         const lines = exported.body.trimEnd().split('\n');
-        expect(lines).toHaveLength(1_001);
+        expect(lines).toHaveLength(501);
         const [head, ...rest] = lines.map((line) => JSON.parse(line));
         expect(head).toMatchObject({ type: 'session', session_id: long.session_id, message_count: 1_000 });
-        expect(rest).toEqual(messages(long.session_id, 1_000));
+        expect(rest).toEqual(
+          exchanges(long.session_id, 1_000).map((exchange, i) => ({
+            type: 'exchange',
+            ...exchange,
+            conversation: messages(long.session_id, 2, 2 * i),
+          })),
+        );
       }
+    });
+
+    it("groups 000's exchanges: the greeting alone, an agent's wait with its continuation, turns without reply", async () => {
+      const session = await gateway.openSession(undefined, { assistant: 'general' });
+      const at = (second: number) => new Date(Date.UTC(2025, 0, 2, 9, 0, second)).toISOString();
+      const stored: ChatMessage[] = [
+        { id: 'g', role: 'assistant', content: 'Hello! How can I help?', timestamp: at(0) },
+        { id: 'u1', role: 'user', content: 'Drop the staging table', timestamp: at(1), turn_id: 't1' },
+        {
+          id: 'a1',
+          role: 'assistant',
+          content: 'I asked a human whether to drop it.',
+          timestamp: at(2),
+          turn_id: 't1',
+          feedback_request_id: 'fr-1',
+        },
+        {
+          id: 'r1',
+          role: 'assistant',
+          content: 'Approved: dropped.',
+          timestamp: at(9),
+          turn_id: 'resume:fr-1',
+        },
+        { id: 'u2', role: 'user', content: 'Thanks', timestamp: at(10), turn_id: 't2' },
+        { id: 'u3', role: 'user', content: 'Still there?', timestamp: at(12), turn_id: 't3' },
+      ];
+      // Past the export's page of 200, and after an odd number of messages: the exchange of
+      // messages 199 and 200 straddles a page boundary and stays whole.
+      const filler = messages(session.session_id, 400, 1).map((message, i) => ({
+        ...message,
+        role: i % 2 === 0 ? ('user' as const) : ('assistant' as const),
+      }));
+      await gateway.stores.history.append(
+        session.session_id,
+        ...stored.slice(0, -1),
+        ...filler,
+        stored.at(-1)!,
+      );
+
+      const exported = await gateway.inject({
+        method: 'GET',
+        url: `/api/sessions/${session.session_id}/export`,
+        headers: bearer(session.session_token),
+      });
+      expect(exported.statusCode).toBe(200);
+      const body = JSON.parse(exported.body);
+      expect(body.message_count).toBe(406);
+      expect(body.conversation).toHaveLength(406);
+      expect(body.messages).toHaveLength(204);
+      expect(body.messages.slice(0, 3)).toEqual([
+        { timestamp: at(0), user: null, assistant: 'Hello! How can I help?', turn_id: null },
+        {
+          timestamp: at(1),
+          user: 'Drop the staging table',
+          assistant: 'I asked a human whether to drop it.\n\nApproved: dropped.',
+          turn_id: 't1',
+        },
+        { timestamp: at(10), user: 'Thanks', assistant: null, turn_id: 't2' },
+      ]);
+      expect(body.messages.slice(3, -1)).toEqual(
+        Array.from({ length: 200 }, (_, i) => ({
+          timestamp: filler[2 * i]?.timestamp,
+          user: filler[2 * i]?.content,
+          assistant: filler[2 * i + 1]?.content,
+          turn_id: filler[2 * i]?.turn_id,
+        })),
+      );
+      expect(body.messages.at(-1)).toEqual({
+        timestamp: at(12),
+        user: 'Still there?',
+        assistant: null,
+        turn_id: 't3',
+      });
+
+      const jsonl = await gateway.inject({
+        method: 'POST',
+        url: `/sessions/${session.session_id}/export?format=jsonl`,
+        headers: bearer(session.session_token),
+      });
+      const [, greeting, waited] = jsonl.body
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      expect(greeting).toEqual({ type: 'exchange', ...body.messages[0], conversation: [stored[0]] });
+      expect(waited).toEqual({ type: 'exchange', ...body.messages[1], conversation: stored.slice(1, 4) });
     });
 
     it('reads the newest 1,000 messages of a longer session, with the total as message_count', async () => {
@@ -381,12 +486,69 @@ describe('session routes', () => {
         url: `/api/sessions/${empty.session_id}/export`,
         headers: bearer(empty.session_token),
       });
-      expect(JSON.parse(exported.body)).toMatchObject({ messages: [], message_count: 0 });
+      expect(JSON.parse(exported.body)).toMatchObject({ messages: [], conversation: [], message_count: 0 });
       expect((await get('/api/sessions/nope/export', admin)).statusCode).toBe(404);
       expect(
         (await get(`/api/sessions/${long.session_id}/export`, bearer(empty.session_token))).statusCode,
       ).toBe(403);
       expect((await get(`/api/sessions/${long.session_id}/export`)).statusCode).toBe(401);
+    });
+  });
+
+  describe('body-less POSTs that still say Content-Type: application/json (fetch wrappers)', () => {
+    const json = { 'content-type': 'application/json' };
+
+    it('opens, starts and exports sessions with an empty or blank body', async () => {
+      for (const payload of ['', ' \r\n\t']) {
+        const created = await gateway.inject({
+          method: 'POST',
+          url: '/api/sessions',
+          headers: json,
+          payload,
+        });
+        expect(created.statusCode, created.body).toBe(201);
+        const { session_id: id, session_token: token, assistant } = created.json();
+        expect(assistant).toBe('lead');
+
+        const started = await gateway.inject({
+          method: 'POST',
+          url: '/api/session/start',
+          headers: json,
+          payload,
+        });
+        expect(started.statusCode, started.body).toBe(200);
+        expect(started.json().session_id).toMatch(/^session_/);
+
+        for (const url of [`/api/sessions/${id}/export`, `/sessions/${id}/export`]) {
+          const exported = await gateway.inject({
+            method: 'POST',
+            url,
+            headers: { ...json, ...bearer(token) },
+            payload,
+          });
+          expect(exported.statusCode, exported.body).toBe(200);
+          expect(JSON.parse(exported.body).session_id).toBe(id);
+        }
+      }
+    });
+
+    it('still refuses an empty body where one is required, and malformed JSON', async () => {
+      const register = await gateway.inject({
+        method: 'POST',
+        url: '/api/auth/register',
+        headers: json,
+        payload: '',
+      });
+      expect(register.statusCode).toBe(400);
+      expect(register.json()).toMatchObject({ success: false, code: 'SB_VALIDATION' });
+      const broken = await gateway.inject({
+        method: 'POST',
+        url: '/api/sessions',
+        headers: json,
+        payload: '{',
+      });
+      expect(broken.statusCode).toBe(400);
+      expect(broken.json()).toMatchObject({ success: false, code: 'SB_BAD_JSON' });
     });
   });
 });

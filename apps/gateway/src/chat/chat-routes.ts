@@ -159,18 +159,27 @@ export function registerChatRoutes(app: HttpServer, deps: RealtimeDeps): void {
         );
       }
       const resumeAfter = (request.headers as { 'last-event-id'?: string })['last-event-id'];
-      const sessionId = request.body.session_id;
-      // Where this turn's events will start, taken before the turn can emit any.
-      const startAfter = resumeAfter ?? (sessionId === undefined ? '0-0' : await deps.log.lastId(sessionId));
+      let newest = '0-0';
       const started = await chat.start(request.principal, request.body, {
         requestId: request.id,
         clientMessageId: clientMessageIdOf(request),
         assistantForNew: null,
+        beforeSubmit: async (session) => {
+          newest = await deps.log.lastId(session.id);
+          if (resumeAfter !== undefined && compareStreamIds(resumeAfter, newest) > 0) {
+            throw new AppError(
+              'SB_VALIDATION',
+              `Last-Event-ID ${resumeAfter} is newer than any event of this session.`,
+            );
+          }
+        },
       });
       const session = started.session;
       // A body without history or files is always a session's turn.
       if (!session) throw new Error('a streamed turn has no session');
-      const { turnId, finished } = started.submitted;
+      const { turnId, finished, isNew } = started.submitted;
+      // A new turn's events all come after `newest`; a resent one may have begun before it (its events carry its id).
+      const startAfter = resumeAfter ?? (isNew ? newest : '0-0');
 
       const stream = new SseStream(reply.raw, deps.limits, streamPath);
       const untrack = deps.hub.track(stream);

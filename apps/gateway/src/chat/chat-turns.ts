@@ -2,6 +2,8 @@ import type { AssistantName, AttachedFile, ChatTurnBody, TurnResult } from '@swi
 import { AppError } from '@switchboard/runtime/app-error';
 import type { SessionRecord, SessionStore } from '@switchboard/stores/sessions';
 import type { Principal } from '../auth/principal.js';
+import { callerBudget } from '../rate-limit/rate-limit-plugin.js';
+import type { RequestLimits } from '../rate-limit/request-limits.js';
 import type { SubmittedTurn, TurnSubmission } from './turn-submission.js';
 import { turnTarget } from './turn-target.js';
 
@@ -21,6 +23,13 @@ export interface TurnOptions {
   clientMessageId?: string | undefined;
   /** The assistant of a session made for this turn; null: an unknown session is a 404. */
   assistantForNew: AssistantName | null;
+  /**
+   * A socket's message: no HTTP hook counted it against the caller's budget,
+   * so the turn does. (Every turn also spends its session's budget.)
+   */
+  viaSocket?: boolean;
+  /** Called with the turn's session before the turn is queued (e.g. to note where its events will start). */
+  beforeSubmit?: (session: SessionRecord) => Promise<void>;
 }
 
 /** 002's attachments, including its legacy single `attached_content`. */
@@ -80,7 +89,27 @@ export class ChatTurns {
     private readonly sessions: SessionStore,
     private readonly maxPerUser: number,
     private readonly allowedModels: readonly string[],
+    private readonly limits: Pick<RequestLimits, 'consume'>,
   ) {}
+
+  /**
+   * SPEC §2's budgets for a turn: the caller's (on sockets; HTTP spent it
+   * already) and the session's, which a session token's HTTP call spent as
+   * the caller's.
+   */
+  private async spend(
+    principal: Principal,
+    sessionId: string | undefined,
+    viaSocket: boolean,
+  ): Promise<void> {
+    if (viaSocket) {
+      const caller = callerBudget(principal);
+      if (caller) await this.limits.consume(caller.kind, caller.id);
+    }
+    // A session token's own budget is its session's: spent once, above or by the HTTP hook.
+    const callerIsSession = principal.kind === 'session' && principal.sessionId === sessionId;
+    if (sessionId !== undefined && !callerIsSession) await this.limits.consume('session', sessionId);
+  }
 
   get deadlineMs(): number {
     return this.submission.deadlineMs;
@@ -106,6 +135,7 @@ export class ChatTurns {
       if (message.trim() === '' && (files ?? []).length === 0) {
         throw new AppError('SB_VALIDATION', 'Message or attachment is required');
       }
+      await this.spend(principal, undefined, options.viaSocket ?? false);
       const userId = userIdOf(principal, null);
       const submitted = await this.submission.submit({
         ...common,
@@ -129,6 +159,8 @@ export class ChatTurns {
       (assistant) => checkSessionMessage(assistant, message),
     );
     if (!created) checkSessionMessage(session.assistant, message);
+    await this.spend(principal, session.id, options.viaSocket ?? false);
+    await options.beforeSubmit?.(session);
     const userId = userIdOf(principal, session);
     const submitted = await this.submission.submit({
       ...common,
@@ -150,6 +182,7 @@ export function turnFailure(result: TurnResult): AppError | null {
   if (!result.error) return null;
   return new AppError(result.error.code, result.error.message, {
     turn_id: result.turn_id,
+    ...(result.error.reason ? { reason: result.error.reason } : {}),
     ...(result.incomplete ? { incomplete: true } : {}),
   });
 }

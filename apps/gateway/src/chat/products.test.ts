@@ -8,12 +8,8 @@ import type { ReceivedMail } from '@switchboard/testkit/smtp-sink';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Frame, TestSocket } from '../realtime/test-fixtures/test-socket.js';
-import {
-  operatorEmail,
-  type ProductWorld,
-  parseSse,
-  startProductWorld,
-} from './test-fixtures/product-world.js';
+import { operatorEmail, type ProductWorld, startProductWorld } from './test-fixtures/product-world.js';
+import { parseSse } from './test-fixtures/sse-client.js';
 
 /*
  * Each original product, as its own clients call it: its routes, body
@@ -147,9 +143,18 @@ describe('000 dispatch assistant', () => {
     );
     const file = exported.json();
     expect(file).toMatchObject({ session_id: s1, created_at: isoDate, exported_at: isoDate });
-    expect(file.messages.map((message: Frame) => [message.role, message.content])).toEqual([
+    expect(file.conversation.map((message: Frame) => [message.role, message.content])).toEqual([
       ['user', `Remember the code word ${s1}`],
       ['assistant', expect.any(String)],
+    ]);
+    // 000's exchanges: the user message with its reply.
+    expect(file.messages).toEqual([
+      {
+        timestamp: file.conversation[0].timestamp,
+        user: `Remember the code word ${s1}`,
+        assistant: file.conversation[1].content,
+        turn_id: file.conversation[0].turn_id,
+      },
     ]);
 
     const deleted = await world.call({ method: 'DELETE', url: `/api/sessions/${s1}` }, user);
@@ -725,26 +730,31 @@ describe('003 agent', () => {
     socket.close();
   });
 
-  it('refuses a 4th agent session for one user (SB_SESSION_LIMIT, 409)', async () => {
+  it('refuses a 4th agent session for one user (SB_SESSION_LIMIT, 409); a chat naming none continues the latest', async () => {
     const user = await world.register('agent-limit');
-    const sockets = [];
+    const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const socket = await agentSocket(user);
-      socket.send({ event: 'chat', data: { message: `Hello from socket ${i}` } });
-      expect((await socket.event('agent_response', 8_000)).data.session_id).toEqual(expect.any(String));
-      sockets.push(socket);
+      const opened = await world.call(
+        { method: 'POST', url: '/api/sessions', payload: { assistant: 'agent' } },
+        user,
+      );
+      expect(opened.statusCode).toBe(201);
+      ids.push(opened.json().session_id);
     }
-    const fourth = await agentSocket(user);
-    fourth.send({ event: 'chat', data: { message: 'One more, please' } });
-    expect((await fourth.event('error', 8_000)).data).toMatchObject({ code: 'SB_SESSION_LIMIT' });
-    const opened = await world.call(
+    const fourth = await world.call(
       { method: 'POST', url: '/api/sessions', payload: { assistant: 'agent' } },
       user,
     );
-    expect(opened.statusCode).toBe(409);
-    expect(opened.json()).toMatchObject({ code: 'SB_SESSION_LIMIT' });
+    expect(fourth.statusCode).toBe(409);
+    expect(fourth.json()).toMatchObject({ code: 'SB_SESSION_LIMIT' });
+    expect([...fourth.json().details.active_session_ids].sort()).toEqual([...ids].sort());
+
+    // A socket's chat that names no session goes on in the newest one instead of failing.
+    const socket = await agentSocket(user);
+    socket.send({ event: 'chat', data: { message: 'Hello again' } });
+    expect((await socket.event('agent_response', 8_000)).data.session_id).toBe(ids[2]);
     const listed = await world.call({ method: 'GET', url: '/api/sessions' }, user);
     expect(listed.json().total).toBe(3);
-    for (const socket of [...sockets, fourth]) socket.close();
+    socket.close();
   });
 });

@@ -80,6 +80,9 @@ export class TurnSubmission {
       jobId: turnJobId(scope, turnId),
       // A failed model call is an answer, not a job failure; only a crash is retried.
       attempts: 3,
+      // A turn may carry megabytes of history and files: finished ones go soon (a session's result
+      // stays in its turn record; a stateless resend within five minutes still finds its job).
+      keep: { completed: { age: 300, count: 100 }, failed: { age: 3_600, count: 100 } },
     });
     return { turnId, isNew, job };
   }
@@ -108,7 +111,15 @@ export class TurnSubmission {
           { turn_id: submitted.turnId },
         );
       }
-      throw error;
+      if (error instanceof AppError) throw error;
+      // The job itself failed (its worker crashed on every attempt): a fault of ours, not of the caller.
+      throw new AppError(
+        'SB_UNAVAILABLE',
+        'The chat service could not finish this turn; please send it again.',
+        {
+          turn_id: submitted.turnId,
+        },
+      );
     }
   }
 }

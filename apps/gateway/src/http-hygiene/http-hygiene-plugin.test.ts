@@ -48,6 +48,15 @@ describe('HTTP hygiene: body types and limits', () => {
         prototypeIntact: Object.getPrototypeOf({}) === Object.prototype,
       }),
     );
+    service.http.post(
+      '/open',
+      {
+        // As the routes that take an optional body declare it.
+        schema: { body: Type.Union([Type.Object({ name: Type.Optional(Type.String()) }), Type.Null()]) },
+        config: { policy: 'open' },
+      },
+      async (request) => ({ body: request.body ?? 'none' }),
+    );
     service.http.post('/upload', { config: { policy: 'open' } }, async (request) => {
       const received: { field: string; bytes: number }[] = [];
       for await (const part of request.parts()) {
@@ -78,6 +87,47 @@ describe('HTTP hygiene: body types and limits', () => {
     });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ username: 'alice@example.com', prototypeIntact: true });
+  });
+
+  describe('JSON bodies', () => {
+    const post = (url: string, payload: string) =>
+      service.http.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload });
+
+    it('reads an empty or blank body as none, as if no Content-Type had been sent', async () => {
+      for (const payload of ['', '   ', '\r\n\t ']) {
+        const response = await post('/open', payload);
+        expect(response.statusCode, response.body).toBe(200);
+        expect(response.json()).toEqual({ body: 'none' });
+      }
+      expect((await post('/open', '{"name":"x"}')).json()).toEqual({ body: { name: 'x' } });
+      const charset = await service.http.inject({
+        method: 'POST',
+        url: '/open',
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        payload: '',
+      });
+      expect(charset.json()).toEqual({ body: 'none' });
+    });
+
+    it('still refuses a missing body where the schema needs one (400 SB_VALIDATION)', async () => {
+      expectError(await post('/login', ''), 400, 'SB_VALIDATION');
+      expectError(await post('/login', ' \n'), 400, 'SB_VALIDATION');
+    });
+
+    it('still refuses malformed JSON and prototype poisoning', async () => {
+      expectError(await post('/open', '{'), 400, 'SB_BAD_JSON');
+      for (const payload of [
+        '{"__proto__":{"x":1}}',
+        '{"username":"a","password":"b","__proto__":{"polluted":true}}',
+        '{"constructor":{"prototype":{"polluted":true}}}',
+      ]) {
+        const response = await post('/login', payload);
+        expect(response.statusCode, payload).toBe(400);
+        expect(errorBodyValidator.Check(response.json())).toBe(true);
+      }
+      expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+      expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+    });
   });
 
   it('refuses other body types with 415 and the standard body', async () => {

@@ -19,7 +19,8 @@ export const uploadLimits = { fileSize: 16 * 1024 * 1024, files: 1, fields: 20, 
 
 /**
  * What every response and every body goes through: security headers, CORS
- * as configured, and the body types routes accept besides JSON (form-encoded,
+ * as configured, JSON where an empty body counts as none, and the body types
+ * routes accept besides JSON (form-encoded,
  * as the original login posts it, and multipart uploads). Any other
  * `Content-Type` on a body is refused with 415.
  */
@@ -47,6 +48,21 @@ export const httpHygienePlugin = fp(
     // Fastify parses text/plain by default; no Switchboard route takes raw text, and a
     // string where a route expects an object would only surface as a confusing 400.
     app.removeContentTypeParser('text/plain');
+
+    // Fetch wrappers often send `Content-Type: application/json` on a POST without a body
+    // (`POST /api/sessions`, an export). An empty or blank body is no body, so routes whose
+    // body is optional answer as without the header, and routes that need one still refuse
+    // it through their schema (400 SB_VALIDATION). Anything else goes to Fastify's own parser,
+    // which refuses `__proto__` and `constructor.prototype` keys.
+    const parseJson = app.getDefaultJsonParser('error', 'error');
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body: string, done) => {
+      if (body.trim() === '') {
+        done(null, undefined);
+        return;
+      }
+      parseJson(request, body, done);
+    });
     await app.register(formbody);
     await app.register(multipart, { limits: uploadLimits });
   },

@@ -22,7 +22,8 @@ declare module 'fastify' {
 // scrapes must still never be refused, or a busy IP would look like an outage.
 const operationalRoutes = new Set(['/health', '/api/health', '/ready', '/metrics']);
 
-function callerBudget(principal: Principal, ip: string): { kind: LimitKind; id: string } {
+/** Whose budget a caller spends: its own, or its IP's when it is nobody. */
+export function callerBudget(principal: Principal, ip?: string): { kind: LimitKind; id: string } | undefined {
   switch (principal.kind) {
     case 'user':
       return { kind: 'user', id: principal.userId };
@@ -31,13 +32,13 @@ function callerBudget(principal: Principal, ip: string): { kind: LimitKind; id: 
     case 'api_key':
       return { kind: 'api_key', id: principal.keyId };
     case 'anonymous':
-      return { kind: 'ip', id: ip };
+      return ip === undefined ? undefined : { kind: 'ip', id: ip };
   }
 }
 
 function budgetOf(request: FastifyRequest): { kind: LimitKind; id: string } {
   // Without the auth hook (not registered, or not yet) every caller is anonymous.
-  const caller = callerBudget(request.principal ?? anonymous, request.ip);
+  const caller = callerBudget(request.principal ?? anonymous, request.ip) ?? { kind: 'ip', id: request.ip };
   if (request.routeOptions.config.rateLimit !== 'channel') return caller;
   const channel = (request.params as { channel?: string }).channel ?? 'default';
   // The caller's kind stays in the id: a user id and a session id may look alike.

@@ -189,7 +189,7 @@ export class DispatchConversation {
       started = await this.deps.chat.start(
         this.peer.principal,
         { message: data.message, session_id: sessionId, client_message_id: data.client_message_id },
-        { requestId: randomUUID(), assistantForNew: 'dispatch' },
+        { requestId: randomUUID(), assistantForNew: 'dispatch', viaSocket: true },
       );
     } catch (error) {
       if (!isAppError(error)) throw error;

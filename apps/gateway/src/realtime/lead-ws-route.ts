@@ -9,7 +9,7 @@ import { anonymous } from '../auth/principal.js';
 import { maySeeSession } from '../auth/session-access.js';
 import { guardRequestCredential } from './credential-guard.js';
 import type { RealtimeDeps } from './realtime-deps.js';
-import { followSession } from './session-feed.js';
+import { followInFrames } from './session-feed.js';
 import { registerWebSocketRoute } from './websocket-route.js';
 import { WsClient } from './ws-client.js';
 
@@ -46,7 +46,10 @@ export function registerLeadWebSocket(app: HttpServer, deps: RealtimeDeps): void
       errorFrame: ({ error, code }) => ({ type: 'error', code, message: error }),
       logger: request.log,
     });
+    /** Set once the socket is admitted; messages queued behind a refused admission find it unset. */
+    let admitted = false;
     client.onMessage((text) => {
+      if (!admitted) return;
       let frame: unknown;
       try {
         frame = JSON.parse(text);
@@ -62,7 +65,7 @@ export function registerLeadWebSocket(app: HttpServer, deps: RealtimeDeps): void
         .start(
           request.principal ?? anonymous,
           { message: frame.message, session_id: sessionId, client_message_id: frame.client_message_id },
-          { requestId: randomUUID(), assistantForNew: null },
+          { requestId: randomUUID(), assistantForNew: null, viaSocket: true },
         )
         .then(
           () => undefined,
@@ -82,24 +85,17 @@ export function registerLeadWebSocket(app: HttpServer, deps: RealtimeDeps): void
       if (principal.kind === 'anonymous') return client.close(4401, 'A session token is required');
       if (!maySeeSession(principal, session)) return client.close(4403, 'No rights to this session');
       guardRequestCredential(deps.hub, client, request);
-      client.send(await deps.greetings.frame(session));
       if (afterId !== undefined && (typeof afterId !== 'string' || !streamEntryIdPattern.test(afterId))) {
         return client.close(1008, 'Invalid last_event_id');
       }
-      const stop = await followSession({
-        fanout: deps.hub.sessions,
-        log: deps.log,
-        sessionId,
-        afterId,
-        target: {
-          deliver: (entry) => {
-            const frame = leadFrameOf(entry);
-            if (frame) client.send(frame);
-          },
-          drained: () => client.drained(),
-        },
-      });
+      client.send(await deps.greetings.frame(session));
+      const stop = await followInFrames(
+        { fanout: deps.hub.sessions, log: deps.log, sessionId, afterId },
+        client,
+        leadFrameOf,
+      );
       client.onClose(stop);
+      admitted = true;
     });
   });
 }

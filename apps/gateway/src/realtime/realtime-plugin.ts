@@ -69,7 +69,13 @@ export const realtimePlugin = fp(
       sessions: options.sessions,
       authenticator: app.authenticator,
       limits,
-      chat: new ChatTurns(submission, options.sessions, config.sessions.maxPerUser, config.llm.allowedModels),
+      chat: new ChatTurns(
+        submission,
+        options.sessions,
+        config.sessions.maxPerUser,
+        config.llm.allowedModels,
+        app.requestLimits,
+      ),
       greetings: new LeadGreeting(
         new ChatHistoryStore(service.redis, service.keys, config.sessions.idleTtlS),
         new LeadStore(service.redis, service.keys, config.sessions.idleTtlS),

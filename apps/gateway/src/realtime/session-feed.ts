@@ -79,3 +79,27 @@ export async function followSession(options: FollowOptions): Promise<() => Promi
   held = [];
   return stop;
 }
+
+/** A socket client as `followInFrames` needs it. */
+export interface FrameSink {
+  send(frame: unknown): void;
+  drained(): Promise<void>;
+}
+
+/** Follows a session for one socket client, each entry as the socket's protocol words it (null: not sent). */
+export function followInFrames(
+  source: Pick<FollowOptions, 'fanout' | 'log' | 'sessionId' | 'afterId'>,
+  client: FrameSink,
+  frameOf: (entry: SessionEventEntry) => unknown,
+): Promise<() => Promise<void>> {
+  return followSession({
+    ...source,
+    target: {
+      deliver: (entry) => {
+        const frame = frameOf(entry);
+        if (frame !== null) client.send(frame);
+      },
+      drained: () => client.drained(),
+    },
+  });
+}

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ClientMessageIdSchema, SessionIdSchema } from '@switchboard/contracts/chat';
-import type { SessionEventEntry } from '@switchboard/contracts/session-events';
+import { type SessionEventEntry, StreamEntryId } from '@switchboard/contracts/session-events';
 import { isAppError } from '@switchboard/runtime/app-error';
 import type { HttpServer } from '@switchboard/runtime/http-server';
 import { Type } from 'typebox';
@@ -8,14 +8,18 @@ import { Compile } from 'typebox/compile';
 import { credentialOf } from '../auth/credentials.js';
 import type { Principal } from '../auth/principal.js';
 import { anonymous } from '../auth/principal.js';
+import { maySeeSession } from '../auth/session-access.js';
 import { type EnvelopeFrame, envelopeError, parseEnvelope } from './envelope-frames.js';
 import type { RealtimeDeps } from './realtime-deps.js';
-import { followSession } from './session-feed.js';
+import { followInFrames } from './session-feed.js';
 import { registerWebSocketRoute } from './websocket-route.js';
 import { WsClient } from './ws-client.js';
 
 const path = '/api/ws';
 const authData = Compile(Type.Object({ token: Type.String({ minLength: 1, maxLength: 4096 }) }));
+const joinData = Compile(
+  Type.Object({ session_id: SessionIdSchema, last_event_id: Type.Optional(StreamEntryId) }),
+);
 const chatData = Compile(
   Type.Object({
     message: Type.String({ pattern: '\\S', maxLength: 20_000 }),
@@ -63,6 +67,9 @@ function closeCodeFor(error: unknown): number {
  * `bearer, <token>` subprotocol (or `?token=`) or a first frame
  * `{event:"auth", data:{token}}`, with a user's access token; then it gets
  * `status` and the user's feedback events from the `user:<id>` topic.
+ * `chat` talks to the user's agent (their latest agent session, or a new
+ * one), `join` (alias `resume`) follows one of their sessions from a
+ * `last_event_id`, so a reconnecting client gets what it missed, once.
  */
 export function registerUserWebSocket(app: HttpServer, deps: RealtimeDeps, authTimeoutMs: number): void {
   registerWebSocketRoute(
@@ -89,19 +96,11 @@ export function registerUserWebSocket(app: HttpServer, deps: RealtimeDeps, authT
 
       const follow = async (sessionId: string, afterId: string | undefined) => {
         if (followed.has(sessionId)) return;
-        const stop = await followSession({
-          fanout: deps.hub.sessions,
-          log: deps.log,
-          sessionId,
-          afterId,
-          target: {
-            deliver: (entry) => {
-              const frame = agentEventOf(entry, sessionId);
-              if (frame) client.send(frame);
-            },
-            drained: () => client.drained(),
-          },
-        });
+        const stop = await followInFrames(
+          { fanout: deps.hub.sessions, log: deps.log, sessionId, afterId },
+          client,
+          (entry) => agentEventOf(entry, sessionId),
+        );
         if (client.isOpen) followed.set(sessionId, stop);
         else await stop();
       };
@@ -114,7 +113,7 @@ export function registerUserWebSocket(app: HttpServer, deps: RealtimeDeps, authT
           );
         }
         const named = data.session_id ?? agentSessionId;
-        const afterId = named === undefined ? undefined : await deps.log.lastId(named).catch(() => undefined);
+        let afterId: string | undefined;
         try {
           const started = await deps.chat.start(
             principalOfSocket,
@@ -123,16 +122,42 @@ export function registerUserWebSocket(app: HttpServer, deps: RealtimeDeps, authT
               client_message_id: data.client_message_id,
               ...(named ? { session_id: named } : {}),
             },
-            { requestId: randomUUID(), assistantForNew: named === undefined ? 'agent' : null },
+            {
+              requestId: randomUUID(),
+              assistantForNew: named === undefined ? 'agent' : null,
+              viaSocket: true,
+              // Where the turn's events will start, known before the turn can emit any.
+              beforeSubmit: async (session) => {
+                if (!followed.has(session.id)) afterId = await deps.log.lastId(session.id);
+              },
+            },
           );
           const sessionId = started.session?.id;
           if (sessionId === undefined) return;
           if (data.session_id === undefined) agentSessionId = sessionId;
-          await follow(sessionId, named === undefined ? '0-0' : afterId);
+          await follow(sessionId, afterId);
         } catch (error) {
           if (!isAppError(error)) throw error;
           client.sendError(error.code, error.message);
         }
+      };
+
+      /** Follows one of the user's sessions, replaying what came after `last_event_id` (a reconnect). */
+      const join = async (data: unknown) => {
+        if (!joinData.Check(data)) {
+          return client.sendError(
+            'SB_VALIDATION',
+            'join needs {"session_id": "<id>"}, and "last_event_id" to resume.',
+          );
+        }
+        const session = await deps.sessions.get(data.session_id);
+        if (!session) return client.sendError('SB_NOT_FOUND', `Session ${data.session_id} not found.`);
+        if (!maySeeSession(principalOfSocket, session)) {
+          return client.sendError('SB_FORBIDDEN', `This login gives no access to session ${session.id}.`);
+        }
+        if (session.assistant === 'agent') agentSessionId = session.id;
+        await follow(session.id, data.last_event_id ?? (await deps.log.lastId(session.id)));
+        client.send({ event: 'joined', data: { session_id: session.id } });
       };
       const deadline = setTimeout(() => client.close(4401, 'Authentication required'), authTimeoutMs);
       client.onClose(() => clearTimeout(deadline));
@@ -180,6 +205,9 @@ export function registerUserWebSocket(app: HttpServer, deps: RealtimeDeps, authT
         switch (frame.envelope.event) {
           case 'chat':
             return chat(frame.envelope.data);
+          case 'join':
+          case 'resume':
+            return join(frame.envelope.data);
           case 'ping':
             return client.send({ event: 'pong', data: { timestamp: new Date().toISOString() } });
           case 'auth':
@@ -187,7 +215,7 @@ export function registerUserWebSocket(app: HttpServer, deps: RealtimeDeps, authT
           default:
             return client.sendError(
               'SB_VALIDATION',
-              `Unknown event ${JSON.stringify(frame.envelope.event)}; this socket takes chat and ping.`,
+              `Unknown event ${JSON.stringify(frame.envelope.event)}; this socket takes chat, join and ping.`,
             );
         }
       });

@@ -99,25 +99,3 @@ export async function startProductWorld(redis: PrivateRedis): Promise<ProductWor
     },
   };
 }
-
-/** One SSE event as a client reads it: its `id:` and its `data:` JSON. */
-export interface SseFrame {
-  id: string | undefined;
-  data: Record<string, unknown>;
-}
-
-/** Parses a whole `text/event-stream` body; comments (`: ping`) are skipped. */
-export function parseSse(body: string): SseFrame[] {
-  return body
-    .split('\n\n')
-    .filter((block) => block.trim() !== '')
-    .flatMap((block) => {
-      let id: string | undefined;
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith('id: ')) id = line.slice(4);
-        else if (line.startsWith('data: ')) data.push(line.slice(6));
-      }
-      return data.length === 0 ? [] : [{ id, data: JSON.parse(data.join('\n')) as Record<string, unknown> }];
-    });
-}
