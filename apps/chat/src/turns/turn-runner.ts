@@ -120,17 +120,6 @@ export class TurnRunner {
     }
 
     const lead = await this.leadProgress(assistant, session, payload.message, earlier);
-    const prompt = buildPrompt({
-      assistant,
-      history: session
-        ? earlier.filter((message) => message.feedback_request_id === undefined)
-        : (payload.history ?? []),
-      message: payload.message,
-      attachedFiles: payload.attached_files ?? [],
-      // Once the lead was complete, there is nothing left to ask and the wrap-up was said.
-      ...(lead && !lead.wasComplete ? { slots: { missing: lead.missing, collected: lead.collected } } : {}),
-      ...(assistant.profile.name === 'dispatch' ? { facts: await dispatchFacts() } : {}),
-    });
     const model = payload.model ?? assistant.profile.model ?? this.deps.defaultModel;
     // A retried turn whose reply was stored before its worker died: that reply stands, the model is not asked again.
     const answered = stored.find(
@@ -157,6 +146,17 @@ export class TurnRunner {
         replyStored: true,
       });
     }
+    const prompt = buildPrompt({
+      assistant,
+      history: session
+        ? earlier.filter((message) => message.feedback_request_id === undefined)
+        : (payload.history ?? []),
+      message: payload.message,
+      attachedFiles: payload.attached_files ?? [],
+      // Once the lead was complete, there is nothing left to ask and the wrap-up was said.
+      ...(lead && !lead.wasComplete ? { slots: { missing: lead.missing, collected: lead.collected } } : {}),
+      ...(assistant.profile.name === 'dispatch' ? { facts: await dispatchFacts() } : {}),
+    });
     const reply = await this.reply(
       session,
       assistant,
@@ -200,11 +200,12 @@ export class TurnRunner {
     const earlier = (asked === -1 ? stored : stored.slice(0, asked)).filter(
       (message) => message.feedback_request_id === undefined,
     );
-    const lastUser = [...earlier].reverse().find((message) => message.role === 'user');
+    // The user message that led to the question, and the conversation before it.
+    const asking = earlier.findLastIndex((message) => message.role === 'user');
     const prompt = buildPrompt({
       assistant,
-      history: earlier.slice(0, -1),
-      message: lastUser?.content ?? '',
+      history: asking === -1 ? earlier : earlier.slice(0, asking),
+      message: earlier[asking]?.content ?? '',
     });
     const messages: LlmMessage[] = [
       ...prompt.messages,
