@@ -53,8 +53,8 @@ function installInputs(root) {
     if (!existsSync(dir)) return [];
     return readdirSync(dir).map((name) => path.join(dir, name, 'package.json'));
   });
-  // pnpm-workspace.yaml holds the dependency catalog, so it counts as a manifest.
-  return ['pnpm-lock.yaml', 'pnpm-workspace.yaml', 'package.json']
+  // pnpm-workspace.yaml holds the dependency catalog, so it counts as a manifest; bench/ is a workspace package too.
+  return ['pnpm-lock.yaml', 'pnpm-workspace.yaml', 'package.json', 'bench/package.json']
     .map((file) => path.join(root, file))
     .concat(workspaceManifests);
 }
