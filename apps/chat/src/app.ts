@@ -8,8 +8,9 @@ import { AgentWaitStore } from '@switchboard/stores/agent-waits';
 import { AssistantCatalogStore } from '@switchboard/stores/assistant-catalog';
 import { ChannelPreferenceStore } from '@switchboard/stores/channel-preferences';
 import { ChatHistoryStore } from '@switchboard/stores/chat-history';
-import { ChatTurnStore, turnJobId } from '@switchboard/stores/chat-turns';
+import { ChatTurnStore, sessionScope, turnJobId } from '@switchboard/stores/chat-turns';
 import { DeliveryStore } from '@switchboard/stores/deliveries';
+import { DispatchEventStore } from '@switchboard/stores/dispatch-events';
 import { FeedbackOpener } from '@switchboard/stores/feedback-opening';
 import { FeedbackRequestStore } from '@switchboard/stores/feedback-requests';
 import { LeadSettingsStore } from '@switchboard/stores/lead-settings';
@@ -41,10 +42,10 @@ export interface ChatAppOptions extends Pick<ServiceBaseOptions, 'logDestination
 }
 
 /** The job id of a session's turn, or of an agent's resumption (`resume:<request id>`). */
-function jobIdOf(sessionId: string, turnId: string): string {
+function jobIdOf(session: { id: string; token_nonce: string }, turnId: string): string {
   return turnId.startsWith('resume:')
     ? `agent-resume-${turnId.slice('resume:'.length)}`
-    : turnJobId(sessionId, turnId);
+    : turnJobId(sessionScope(session), turnId);
 }
 
 /** The chat service: consumes the `chat` queue (turns, agent resumptions, session log lines). Tests call this directly. */
@@ -72,11 +73,12 @@ export async function buildApp(config: Config, options: ChatAppOptions = {}) {
   const feedbackRequests = new FeedbackRequestStore(redis, keys, events);
   const waits = new AgentWaitStore(redis, keys);
   const turns = new ChatTurnStore(redis, keys, ttlS);
+  const sessions = new SessionStore(redis, keys, ttlS);
 
   const runner = new TurnRunner({
     assistants,
     provider,
-    sessions: new SessionStore(redis, keys, ttlS),
+    sessions,
     history: new ChatHistoryStore(redis, keys, ttlS),
     events,
     usage: new UsageStore(redis, keys),
@@ -104,6 +106,7 @@ export async function buildApp(config: Config, options: ChatAppOptions = {}) {
       sessionIdleTtlS: ttlS,
     }),
     feedbackRequests,
+    dispatchEvents: new DispatchEventStore(redis, keys),
     waits,
     logTurn: async (fields) => {
       const timestamp = new Date().toISOString();
@@ -120,8 +123,8 @@ export async function buildApp(config: Config, options: ChatAppOptions = {}) {
     defaultModel: config.llm.model,
     logger,
   });
-  const sequencer = new TurnSequencer(turns, async (sessionId, turnId) =>
-    chatQueue.getJobState(jobIdOf(sessionId, turnId)),
+  const sequencer = new TurnSequencer(turns, async (session, turnId) =>
+    chatQueue.getJobState(jobIdOf(session, turnId)),
   );
 
   const catalog = new AssistantCatalogStore(redis, keys);
@@ -145,7 +148,16 @@ export async function buildApp(config: Config, options: ChatAppOptions = {}) {
       turn: async (payload, context) => {
         const run = () => runner.runTurn(payload, context.meta.requestId, context.jobId);
         if (payload.session_id === undefined || payload.seq === undefined) return run();
-        const result = await sequencer.run(payload.session_id, payload.turn_id, payload.seq, context, run);
+        const result = await sequencer.run(
+          {
+            sessionId: payload.session_id,
+            turnId: payload.turn_id,
+            seq: payload.seq,
+            generation: payload.generation,
+          },
+          context,
+          run,
+        );
         return (
           result ??
           runner.abandoned(
@@ -155,9 +167,12 @@ export async function buildApp(config: Config, options: ChatAppOptions = {}) {
         );
       },
       agent_resume: async ({ session_id: sessionId, request_id: requestId }, context) => {
+        const session = await sessions.get(sessionId);
+        if (!session) return { resumed: false, reason: 'the session is gone' };
         const turnId = `resume:${requestId}`;
-        const { record } = await turns.accept(sessionId, turnId);
-        const result = await sequencer.run(sessionId, turnId, record.seq, context, () =>
+        const generation = session.token_nonce;
+        const { record } = await turns.accept(sessionId, turnId, generation);
+        const result = await sequencer.run({ sessionId, turnId, seq: record.seq, generation }, context, () =>
           runner.resume(sessionId, requestId, turnId, context.meta.requestId),
         );
         return result

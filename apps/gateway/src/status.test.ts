@@ -155,8 +155,14 @@ describe('gateway /status and /ready', () => {
     expect(metrics.body).toContain('sb_http_requests_total');
   });
 
-  it('answers /api/health like /health', async () => {
+  it('answers /api/health like /health, with 002’s timestamp and openai_configured', async () => {
     const response = await gateway.http.inject({ method: 'GET', url: '/api/health' });
-    expect(response.json()).toMatchObject({ status: 'ok', service: 'gateway' });
+    expect(response.json()).toMatchObject({
+      status: 'ok',
+      service: 'gateway',
+      timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+      // No key is set in the tests: the offline model answers.
+      openai_configured: false,
+    });
   });
 });

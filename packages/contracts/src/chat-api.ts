@@ -384,15 +384,19 @@ export const AdminDashboard = Type.Object({
     total_sessions: Type.Integer({
       minimum: 0,
       description:
-        'Live sessions plus completed leads (a completed lead whose session is live counts twice).',
+        'Lead sessions started, all time: those in which the visitor gave at least one of name, email or ' +
+        'income (each counted once, never lowered by deletes or expiry).',
     }),
     completed_sessions: Type.Integer({
       minimum: 0,
-      description: 'Completed leads (kept past their session).',
+      description:
+        'Lead sessions that collected all three and completed, all time (part of `total_sessions`).',
     }),
     active_sessions: Type.Integer({
       minimum: 0,
-      description: 'Sessions active within the idle TTL (stopped ones until they expire).',
+      description:
+        'Live sessions of every assistant, active within the idle TTL (stopped ones until they expire); ' +
+        'counted apart from the lead figures, not a part of `total_sessions`.',
     }),
     total_messages: Type.Integer({
       minimum: 0,
@@ -402,7 +406,9 @@ export const AdminDashboard = Type.Object({
       names_collected: Type.Integer({ minimum: 0, description: 'All time, each lead counted once.' }),
       emails_collected: Type.Integer({ minimum: 0, description: 'All time, each lead counted once.' }),
       incomes_collected: Type.Integer({ minimum: 0, description: 'All time, each lead counted once.' }),
-      completion_rate: Type.Number({ description: 'completed / total sessions, percent, 1 decimal.' }),
+      completion_rate: Type.Number({
+        description: '`completed_sessions` / `total_sessions`, percent, 1 decimal (0 before any lead).',
+      }),
     }),
     sampled_sessions: Type.Integer({
       minimum: 0,
@@ -413,7 +419,14 @@ export const AdminDashboard = Type.Object({
     rag_ready: Type.Boolean(),
     storage_ready: Type.Boolean(),
     email_ready: Type.Boolean(),
-    rag_vectors: Nullable(Type.Integer({ minimum: 0 })),
+    rag_vectors: Nullable(
+      Type.Integer({
+        minimum: 0,
+        description:
+          "Passages in the lead assistant's knowledge index, as the chat service last published; null " +
+          'until it has.',
+      }),
+    ),
   }),
   recent_sessions: Type.Array(RecentSession),
   recent_total: Type.Integer({ minimum: 0 }),

@@ -83,14 +83,14 @@ export type ChatMessage = Static<typeof ChatMessage>;
 export const TurnPayload = Type.Object({
   turn_id: Type.String({ minLength: 1, maxLength: 160 }),
   session_id: Type.Optional(SessionIdSchema),
+  /** The session's generation (`token_nonce`) when the turn was accepted: a later session of the same id is another. */
+  generation: Type.Optional(Type.String({ maxLength: 64 })),
   seq: Type.Optional(Type.Integer({ minimum: 1 })),
   assistant: AssistantNameSchema,
   message: Type.String({ maxLength: 100_000 }),
   history: Type.Optional(Type.Array(HistoryEntry, { maxItems: 200 })),
   attached_files: Type.Optional(Type.Array(AttachedFile, { maxItems: 10 })),
   model: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-  /** The authenticated caller (a user id), for usage attribution and the agent's feedback requests. */
-  user_id: Type.Optional(Type.String({ maxLength: 128 })),
 });
 export type TurnPayload = Static<typeof TurnPayload>;
 
@@ -123,6 +123,9 @@ export const TurnResult = Type.Object({
   error: Type.Optional(TurnErrorSchema),
 });
 export type TurnResult = Static<typeof TurnResult>;
+
+/** The `email_sent` event's sentence (001's fixed confirmation text) on the turn that completes a lead. */
+export const leadPassedOnMessage = 'Your details are with the team; expect an email soon.';
 
 /** `chat.agent_resume`: a feedback request the agent opened was answered or expired. */
 export const AgentResumePayload = Type.Object({
@@ -161,6 +164,8 @@ export const AssistantCard = Type.Object({
   greetings: Type.Array(Type.String(), { minItems: 1 }),
   privacy_notice: Type.Optional(Type.String()),
   slots: Type.Array(Type.String()),
+  /** Passages of its knowledge files in its retrieval index (001's dashboard `rag_vectors`). */
+  knowledge_chunks: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 export type AssistantCard = Static<typeof AssistantCard>;
 

@@ -9,8 +9,23 @@ export const HealthBody = Type.Object(
     service: ServiceNameSchema,
     version: Type.String(),
     uptime_s: Type.Number(),
+    timestamp: Type.String({ format: 'date-time' }),
+    /** 002's field: whether a language model (not the offline one) is configured. */
+    openai_configured: Type.Boolean(),
   },
-  { $id: 'HealthBody', examples: [{ status: 'ok', service: 'gateway', version: '0.1.0', uptime_s: 12.5 }] },
+  {
+    $id: 'HealthBody',
+    examples: [
+      {
+        status: 'ok',
+        service: 'gateway',
+        version: '0.1.0',
+        uptime_s: 12.5,
+        timestamp: '2026-01-02T10:00:00.000Z',
+        openai_configured: false,
+      },
+    ],
+  },
 );
 export type HealthBody = Static<typeof HealthBody>;
 

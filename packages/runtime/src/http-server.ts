@@ -36,6 +36,8 @@ export interface HttpServerOptions {
   trustProxy?: boolean | number | string[];
   /** Who may scrape `/metrics`: open on internal ports, restricted on a public one. */
   metricsPolicy?: RoutePolicy;
+  /** Whether a language model is configured, for `/health` (002 reported it there). */
+  openaiConfigured: boolean;
 }
 
 /**
@@ -89,6 +91,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
       disableRequestLogging: (request: { url?: string }) => quietPaths.has(request.url?.split('?')[0] ?? ''),
     }),
     bodyLimit: options.bodyLimit ?? 1_048_576,
+    // A JSON Schema type list (`type: ['number', 'string']`) says "any of these, as they are":
+    // allowed, so such a field is never coerced the way a union of schemas would be.
+    ajv: { customOptions: { allowUnionTypes: true } },
     return503OnClosing: true,
     // A hop count means: trust that many proxies nearest to us.
     trustProxy:
@@ -130,6 +135,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
         service: lifecycle.identity.name,
         version: lifecycle.identity.version,
         uptime_s: lifecycle.uptimeSeconds(),
+        timestamp: new Date().toISOString(),
+        openai_configured: options.openaiConfigured,
       }),
     );
   }

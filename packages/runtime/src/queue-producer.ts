@@ -54,6 +54,8 @@ export class QueueProducer<Q extends QueueContract> {
         removeOnFail: { age: 7 * 24 * 3_600, count: 5_000 },
       },
     });
+    // Each request waiting on a job (`waitFor`) listens on the queue until it ends: many at once is normal.
+    this.queue.setMaxListeners(0);
   }
 
   async add<N extends JobName<Q>>(
@@ -100,6 +102,7 @@ export class QueueProducer<Q extends QueueContract> {
         connection: this.options.openBlocking(),
         prefix: this.options.queuePrefix,
       });
+      this.events.setMaxListeners(0);
       await this.events.waitUntilReady();
     }
     try {

@@ -103,6 +103,7 @@ export class ServiceBase {
       metrics: service.metrics,
       readiness: () => service.readiness(),
       trustProxy: options.config.trustProxy,
+      openaiConfigured: options.config.llm.provider === 'openai',
       ...(options.httpSetup ? { setup: (app: HttpServer) => options.httpSetup!(app, service) } : {}),
       ...(options.metricsPolicy ? { metricsPolicy: options.metricsPolicy } : {}),
     });

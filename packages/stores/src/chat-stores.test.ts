@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AssistantCard, ChatMessage, LlmInfo } from '@switchboard/contracts/chat';
 import { redisKeys } from '@switchboard/runtime/redis-keys';
 import { usePrivateRedis } from '@switchboard/testkit/redis-fixture';
@@ -153,7 +154,7 @@ describe('LeadStore', () => {
     expect((await leads.stats()).completed).toBe(1);
   });
 
-  it('keeps a completed lead past its session: no expiry, not removed with the session, erased by forget', async () => {
+  it('keeps a completed lead past its session: no expiry, not removed with the session', async () => {
     const keys = freshKeys();
     const leads = new LeadStore(redisFixture.client, keys, 600);
     const key = keys.key('lead', 's3');
@@ -168,10 +169,7 @@ describe('LeadStore', () => {
     expect(await redisFixture.client.ttl(key)).toBe(-1);
     expect(await leads.delete('s3')).toBe(false);
     expect((await leads.get('s3'))?.email).toBe('linus@example.org');
-
-    expect(await leads.forget('s3')).toBe(true);
-    expect(await leads.get('s3')).toBeNull();
-    expect(await leads.countCompleted()).toBe(0);
+    expect(await leads.countCompleted()).toBe(1);
   });
 
   it('deletes an active lead with its session; a session without one reads as an empty active lead', async () => {
@@ -265,13 +263,7 @@ describe('UsageStore', () => {
     await store.record('t1', { model: 'gpt-4o', usage: usage(1000, 500), cost_usd: 0.0075, at: day1 });
     await store.record('t2', { model: 'gpt-4o', usage: usage(2000, 100), cost_usd: 0.006, at: day2 });
     await store.record('t3', { model: 'gpt-4o-mini', usage: usage(10, 10), cost_usd: 0.0001, at: day2 });
-    await store.record('t4', {
-      model: 'ft:custom:model',
-      usage: usage(5, 5),
-      cost_usd: null,
-      at: day2,
-      user_id: 'u1',
-    });
+    await store.record('t4', { model: 'ft:custom:model', usage: usage(5, 5), cost_usd: null, at: day2 });
 
     const report = await store.report();
     expect(report).toMatchObject({
@@ -316,9 +308,24 @@ describe('UsageStore', () => {
     const both = await store.report({ days: 2, now: day2 });
     expect(both.by_day).toEqual(report.by_day);
     expect(both.by_model).toEqual(report.by_model);
+  });
 
-    expect(await store.userReport('u1')).toMatchObject({ requests: 1, cost_usd: null, unpriced_requests: 1 });
-    expect((await store.userReport('nobody')).requests).toBe(0);
+  it('keeps no counters per caller: a caller named in the entry adds no key', async () => {
+    const keys = freshKeys();
+    const store = new UsageStore(redisFixture.client, keys);
+    // As a turn of a logged-in user hands it over: an extra field the store does not count by.
+    const entry = { model: 'gpt-4o', usage: usage(1, 1), cost_usd: 0.01, at: day2, user_id: 'u1' };
+    expect(await store.record('t1', entry)).toBe(true);
+    // A fresh prefix: every key under it is this store's.
+    const stored = await redisFixture.client.keys(`{${keys.prefix}}:*`);
+    expect(stored.sort()).toEqual(
+      [
+        keys.key('usage'),
+        keys.key('usage-day', date2),
+        keys.key('usage-days'),
+        keys.key('usage-turn', createHash('sha256').update('t1').digest('hex')),
+      ].sort(),
+    );
   });
 
   it('refuses impossible entries', async () => {
@@ -361,10 +368,10 @@ describe('UsageStore: prompt and completion costs', () => {
     completion_cost_usd: completion,
   });
 
-  it('sums the split per model, per day, per caller and overall', async () => {
+  it('sums the split per model, per day and overall', async () => {
     const store = new UsageStore(redisFixture.client, freshKeys());
     await store.record('a', { model: 'gpt-4', usage: usage(1000, 1000), ...split(0.03, 0.06), at });
-    await store.record('b', { model: 'gpt-4', usage: usage(500, 0), ...split(0.015, 0), at, user_id: 'u' });
+    await store.record('b', { model: 'gpt-4', usage: usage(500, 0), ...split(0.015, 0), at });
     await store.record('c', {
       model: 'gpt-4o-mini',
       usage: usage(1234, 567),
@@ -397,7 +404,6 @@ describe('UsageStore: prompt and completion costs', () => {
       prompt_cost_usd: 0.045185,
       completion_cost_usd: 0.06034,
     });
-    expect(await store.userReport('u')).toMatchObject({ prompt_cost_usd: 0.015, completion_cost_usd: 0 });
   });
 
   it('has no split where any request was unpriced or recorded with its total only', async () => {
@@ -429,6 +435,13 @@ describe('UsageStore: prompt and completion costs', () => {
 });
 
 describe('SessionLogStore', () => {
+  /** Every line of the day, read page by page. */
+  const readAll = async (log: SessionLogStore, date: string) => {
+    const lines: string[] = [];
+    for await (const page of log.pages(date)) lines.push(...page);
+    return lines;
+  };
+
   it('keeps each day’s lines in append order until the retention runs out', async () => {
     const keys = freshKeys();
     const log = new SessionLogStore(redisFixture.client, keys, 90);
@@ -457,16 +470,43 @@ describe('SessionLogStore', () => {
       date: yesterday,
     });
 
-    expect(await log.read(date)).toEqual(lines);
+    expect(await readAll(log, date)).toEqual(lines);
     expect(JSON.parse(lines[2]!)).toMatchObject({ event: 'session_stop', duration_seconds: 2 });
-    expect(await log.read(yesterday)).toHaveLength(1);
-    expect(await log.read(tomorrow)).toEqual([]);
+    expect(await readAll(log, yesterday)).toHaveLength(1);
+    expect(await readAll(log, tomorrow)).toEqual([]);
 
     const expiresAtS = (today + 91 * dayMs) / 1000;
     expect(await redisFixture.client.expiretime(keys.key('session-log', date))).toBe(expiresAtS);
-    await expect(log.read('2025-02-30')).rejects.toThrow(/log date/);
-    await expect(log.read('../x')).rejects.toThrow(/log date/);
+    await expect(readAll(log, '2025-02-30')).rejects.toThrow(/log date/);
+    await expect(readAll(log, '../x')).rejects.toThrow(/log date/);
     await expect(log.append({ ...stamp('metric', 3), date: 'today' })).rejects.toThrow(/log date/);
+  });
+
+  it('reads a day page by page, each page one range, up to the lines the day had when reading began', async () => {
+    const keys = freshKeys();
+    const log = new SessionLogStore(redisFixture.client, keys, 90);
+    const date = new Date().toISOString().slice(0, 10);
+    const entry = (i: number) => ({
+      event: 'metric' as const,
+      session_id: `s${i}`,
+      timestamp: `${date}T00:00:00.000Z`,
+      date,
+      metric_value: i,
+    });
+    const lines: string[] = [];
+    for (let i = 0; i < 7; i++) lines.push(await log.append(entry(i)));
+
+    const pages: string[][] = [];
+    for await (const page of log.pages(date, 3)) {
+      pages.push(page);
+      // Written while the day is read: left for the next read.
+      if (pages.length === 1) await log.append(entry(99));
+    }
+    expect(pages).toEqual([lines.slice(0, 3), lines.slice(3, 6), lines.slice(6)]);
+    expect((await readAll(log, date)).slice(0, 7)).toEqual(lines);
+    expect(await readAll(log, date)).toHaveLength(8);
+
+    for (const size of [0, -1, 1.5]) await expect(log.pages(date, size).next()).rejects.toThrow(/page size/);
   });
 });
 

@@ -21,6 +21,8 @@ export interface TurnRecord {
   status: TurnStatus;
   /** When the turn was accepted (ms since the epoch). */
   accepted_at?: number;
+  /** The session generation (`token_nonce`) it belongs to. */
+  gen?: string;
   result?: TurnResult;
 }
 
@@ -36,17 +38,23 @@ export type TurnGate =
   | { kind: 'finished'; record: TurnRecord }
   | { kind: 'waiting'; predecessorTurnId: string | null; predecessorSeq: number };
 
+// ARGV: turn id, TTL s, now ms, the session's generation (its token_nonce; '' for none).
 const acceptScript = `
 local existing = redis.call('HGET', KEYS[1], 't:' .. ARGV[1])
-if existing then return {0, existing} end
+if existing and string.find(existing, '"gen":"' .. ARGV[4] .. '"', 1, true) then return {0, existing} end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-local record = '{"seq":' .. seq .. ',"status":"queued","accepted_at":' .. ARGV[3] .. '}'
+local record = '{"seq":' .. seq .. ',"status":"queued","accepted_at":' .. ARGV[3] .. ',"gen":"' .. ARGV[4] .. '"}'
 redis.call('HSET', KEYS[1], 't:' .. ARGV[1], record, 's:' .. seq, ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return {1, record}
 `;
 
+// ARGV: turn id, seq, the record, TTL s, the generation it must still have ('' when closing a lost place).
 const finishScript = `
+if ARGV[5] ~= '' then
+  local current = redis.call('HGET', KEYS[1], 't:' .. ARGV[1])
+  if not current or not string.find(current, '"gen":"' .. ARGV[5] .. '"', 1, true) then return -1 end
+end
 redis.call('HSET', KEYS[1], 't:' .. ARGV[1], ARGV[3])
 if redis.call('HEXISTS', KEYS[1], 's:' .. ARGV[2]) == 0 then redis.call('HSET', KEYS[1], 's:' .. ARGV[2], ARGV[1]) end
 local done = tonumber(redis.call('HGET', KEYS[1], 'done') or '0')
@@ -78,8 +86,11 @@ export class ChatTurnStore {
     return sessionScopedKey(this.keys, 'turns', sessionId);
   }
 
-  /** Gives a new turn its place in the session's order; a known turn id returns its record. */
-  async accept(sessionId: string, turnId: string, now = Date.now()): Promise<Acceptance> {
+  /**
+   * Gives a new turn its place in the session's order; a known turn id returns its record. `generation`
+   * is the session's `token_nonce`: a record left by an earlier session of the same id is not this turn.
+   */
+  async accept(sessionId: string, turnId: string, generation: string, now = Date.now()): Promise<Acceptance> {
     const [isNew, json] = (await this.redis.eval(
       acceptScript,
       1,
@@ -87,6 +98,7 @@ export class ChatTurnStore {
       turnId,
       String(this.idleTtlS),
       String(now),
+      generation,
     )) as [number, string];
     return { isNew: isNew === 1, record: JSON.parse(json) as TurnRecord };
   }
@@ -106,9 +118,24 @@ export class ChatTurnStore {
     return { kind: 'waiting', predecessorTurnId: predecessor ?? null, predecessorSeq: seq - 1 };
   }
 
-  /** Stores the turn's result and lets the next one run. */
-  async finish(sessionId: string, turnId: string, seq: number, result?: TurnResult): Promise<void> {
-    const record: TurnRecord = { seq, status: 'done', ...(result === undefined ? {} : { result }) };
+  /**
+   * Stores the turn's result and lets the next one run; nothing happens when the turn no longer has
+   * that generation (its session was deleted meanwhile). Without a generation (a lost place being
+   * closed) it is written as it is.
+   */
+  async finish(
+    sessionId: string,
+    turnId: string,
+    seq: number,
+    generation: string | undefined,
+    result?: TurnResult,
+  ): Promise<void> {
+    const record: TurnRecord = {
+      seq,
+      status: 'done',
+      ...(generation === undefined ? {} : { gen: generation }),
+      ...(result === undefined ? {} : { result }),
+    };
     await this.redis.eval(
       finishScript,
       1,
@@ -117,6 +144,7 @@ export class ChatTurnStore {
       String(seq),
       JSON.stringify(record),
       String(this.idleTtlS),
+      generation ?? '',
     );
   }
 
@@ -126,13 +154,18 @@ export class ChatTurnStore {
 }
 
 /**
- * The BullMQ job id of a session's turn: stable (a resent turn is the same
- * job) and free of the characters BullMQ refuses in ids (session ids and
+ * Whose turn ids a job id is unique among: a session's generation (a later
+ * session that takes the same id has its own), or a caller without a session.
+ */
+export function sessionScope(session: { id: string; token_nonce: string }): string {
+  return `session:${session.id}#${session.token_nonce}`;
+}
+
+/**
+ * The BullMQ job id of a turn: stable within its scope (a resent turn is the
+ * same job) and free of the characters BullMQ refuses in ids (session ids and
  * client message ids may hold `:`).
  */
-export function turnJobId(sessionId: string | undefined, turnId: string): string {
-  return `turn-${createHash('sha256')
-    .update(`${sessionId ?? ''}\0${turnId}`)
-    .digest('hex')
-    .slice(0, 40)}`;
+export function turnJobId(scope: string, turnId: string): string {
+  return `turn-${createHash('sha256').update(`${scope}\0${turnId}`).digest('hex').slice(0, 40)}`;
 }

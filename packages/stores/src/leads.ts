@@ -10,7 +10,7 @@ import { sessionScopedKey } from './sessions.js';
  *                                    updated_at, completed_at, completed_by_turn.
  *                                    While active: EXPIRE = session idle TTL, renewed by `update` and `touch`.
  *                                    Once complete: PERSIST. A completed lead is a business record the operator
- *                                    was told about; it outlives its session and goes only by `forget` (erasure).
+ *                                    was told about; it outlives its session and nothing here deletes it.
  *   {sb}:leads-completed      ZSET   session id by completion time (ms), for the admin list and counts.
  *   {sb}:lead-stats           HASH   all-time counters for 001's dashboard: `started`, `name_collected`,
  *                                    `email_collected`, `income_collected` (each lead counted once per field),
@@ -257,18 +257,8 @@ export class LeadStore {
     await this.redis.eval(activeOnlyScript, 1, this.key(sessionId), String(this.idleTtlS));
   }
 
-  /** Removes an incomplete lead with its session; a completed lead stays (see `forget`). */
+  /** Removes an incomplete lead with its session; a completed lead stays. */
   async delete(sessionId: string): Promise<boolean> {
     return ((await this.redis.eval(activeOnlyScript, 1, this.key(sessionId), '')) as number) === 1;
-  }
-
-  /** Erases a lead, completed or not (a person's request to be forgotten). */
-  async forget(sessionId: string): Promise<boolean> {
-    const [[, deleted]] = (await this.redis
-      .multi()
-      .del(this.key(sessionId))
-      .zrem(this.completedKey, sessionId)
-      .exec()) as [[unknown, number], unknown];
-    return deleted === 1;
   }
 }

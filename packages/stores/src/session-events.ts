@@ -21,7 +21,12 @@ import { sessionScopedKey } from './sessions.js';
  * published out of order would be dropped with them.
  */
 
+// KEYS: the stream, and (for `appendFor`) the session's record, which must still hold ARGV[6].
 const appendScript = `
+if KEYS[2] then
+  local record = redis.call('GET', KEYS[2])
+  if not record or not string.find(record, ARGV[6], 1, true) then return false end
+end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'event', ARGV[2], 'data', ARGV[3])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('PUBLISH', ARGV[5], '{"id":"' .. id .. '","event":"' .. ARGV[2] .. '","data":' .. ARGV[3] .. '}')
@@ -50,21 +55,47 @@ export class SessionEventLog {
     event: N,
     data: SessionEventData<N>,
   ): Promise<SessionEventEntry> {
+    return (await this.write(sessionId, event, data)) as SessionEventEntry;
+  }
+
+  /**
+   * Appends only while the session is the one given (same id and generation,
+   * `token_nonce`): a turn of a deleted session never writes into a new
+   * session that took its id. Null when it is not.
+   */
+  appendFor<N extends SessionEventName>(
+    session: { id: string; token_nonce: string },
+    event: N,
+    data: SessionEventData<N>,
+  ): Promise<SessionEventEntry | null> {
+    return this.write(session.id, event, data, session.token_nonce);
+  }
+
+  private async write<N extends SessionEventName>(
+    sessionId: string,
+    event: N,
+    data: SessionEventData<N>,
+    generation?: string,
+  ): Promise<SessionEventEntry | null> {
     const candidate = { id: '0-0', event, data };
     if (!sessionEventEntryValidator.Check(candidate)) {
       throw new TypeError(`invalid ${event} event data for session ${sessionId}`);
     }
+    const streamKey = this.key(sessionId);
+    const keys = generation === undefined ? [streamKey] : [streamKey, this.keys.key('session', sessionId)];
     const id = (await this.redis.eval(
       appendScript,
-      1,
-      this.key(sessionId),
+      keys.length,
+      ...keys,
       String(this.maxLength),
       event,
       JSON.stringify(data),
       String(this.idleTtlS),
       this.keys.channel(topics.session.channel(sessionId)),
-    )) as string;
-    return { ...candidate, id } as SessionEventEntry;
+      // The record is JSON written by sessions.ts: its generation appears exactly so.
+      generation === undefined ? '' : `"token_nonce":${JSON.stringify(generation)}`,
+    )) as string | null;
+    return id === null ? null : ({ ...candidate, id } as SessionEventEntry);
   }
 
   /** The id of the newest entry ('0-0' when there is none): a follower starting here sees only what comes next. */

@@ -25,6 +25,8 @@ export interface SessionLogEntry {
 
 export const logDatePattern = /^\d{4}-\d{2}-\d{2}$/;
 const dayMs = 86_400_000;
+/** Lines per LRANGE: a line is usually a few hundred bytes, at most some 50 kB (a stop with 50 long metrics). */
+const defaultPageSize = 200;
 
 /** A real calendar day written `YYYY-MM-DD` (not `2025-02-30`). */
 export function isLogDate(date: string): boolean {
@@ -58,8 +60,23 @@ export class SessionLogStore {
     return line;
   }
 
-  /** That day's lines, oldest first (empty for a day without entries or past the retention). */
-  async read(date: string): Promise<string[]> {
-    return this.redis.lrange(this.key(date), 0, -1);
+  /**
+   * That day's lines, oldest first, `pageSize` at a time (nothing for a day
+   * without entries or past the retention): a day's log is never held whole.
+   * The lines are those the day had when the first page was read; lines
+   * appended meanwhile wait for the next read. The list only grows at its
+   * tail, so the pages neither skip nor repeat a line.
+   */
+  async *pages(date: string, pageSize = defaultPageSize): AsyncGenerator<string[]> {
+    if (!Number.isSafeInteger(pageSize) || pageSize < 1)
+      throw new TypeError('page size must be a whole number ≥ 1');
+    const key = this.key(date);
+    const length = await this.redis.llen(key);
+    for (let start = 0; start < length; start += pageSize) {
+      const page = await this.redis.lrange(key, start, Math.min(start + pageSize, length) - 1);
+      // The day's list expired while it was being read.
+      if (page.length === 0) return;
+      yield page;
+    }
   }
 }

@@ -15,6 +15,9 @@ import type { Redis } from 'ioredis';
  *                                                    the per-owner limit counts (stays as small as the limit).
  *   Both owner indexes: EXPIRE = idle TTL, renewed by every write; ids idle past the TTL or whose record is
  *   gone (expired, deleted) are trimmed when the limit is checked or the list is read.
+ *   A caller-chosen id is refused while a completed lead carries it (leads.ts). Everything else an earlier
+ *   session of the same id left is told apart by `token_nonce`, the session's generation: turns and events
+ *   of another generation are not written (chat-turns.ts, session-events.ts).
  * Atomicity: `create` is one script (SET NX, so a caller-chosen id such as 000's POST /chat's is created
  * once; with `maxPerOwner`, the owner's count and the creation happen together, so concurrent creates
  * never pass the limit). `touch` and `stop` replace the record only if it is unchanged since read
@@ -181,6 +184,10 @@ export class SessionStore {
   async create(input: NewSession, now = new Date()): Promise<SessionRecord | null> {
     const id = input.id ?? randomUUID();
     if (!sessionIdPattern.test(id)) throw new TypeError(`invalid session id ${JSON.stringify(id)}`);
+    // A caller-chosen id whose earlier session completed a lead stays taken: that lead is kept for good.
+    if (input.id !== undefined && (await this.redis.zscore(this.keys.key('leads-completed'), id)) !== null) {
+      return null;
+    }
     const record: SessionRecord = {
       id,
       assistant: input.assistant,

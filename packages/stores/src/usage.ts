@@ -15,7 +15,6 @@ import type { Redis } from 'ioredis';
  *   {sb}:usage-day:<YYYY-MM-DD>        HASH    that UTC day's counters per model; EXPIREAT day + retention (400 d).
  *   {sb}:usage-days                    ZSET    the days that have counters, by the day's start (ms); trimmed to the
  *                                              retention on write.
- *   {sb}:usage-user:<sha256(userId)>   HASH    all-time counters per model of one authenticated caller. No expiry.
  * Atomicity: `record` is one Lua script: SET NX of the marker, then every counter, so a turn is counted
  * once however often its job runs, and never half.
  */
@@ -52,8 +51,6 @@ export interface UsageEntry {
   prompt_cost_usd?: number | null;
   completion_cost_usd?: number | null;
   at: Date;
-  /** The authenticated caller, when there is one. */
-  user_id?: string;
 }
 
 const markerTtlS = 7 * 24 * 3_600;
@@ -72,7 +69,7 @@ const counters = [
 ] as const;
 type Counter = (typeof counters)[number];
 
-// KEYS: marker, all-time, day, days index, [user]. ARGV: marker TTL s, model, prompt, completion, total,
+// KEYS: marker, all-time, day, days index. ARGV: marker TTL s, model, prompt, completion, total,
 // cost ('' = no price), day start ms, date, day expiry (unix s), oldest day kept (ms), prompt cost and
 // completion cost ('' = no split).
 const recordScript = `
@@ -96,7 +93,6 @@ local function add(key)
 end
 add(KEYS[2])
 add(KEYS[3])
-if KEYS[5] then add(KEYS[5]) end
 redis.call('EXPIREAT', KEYS[3], ARGV[9])
 redis.call('ZADD', KEYS[4], ARGV[7], ARGV[8])
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', '(' .. ARGV[10])
@@ -182,7 +178,7 @@ function summary(models: Map<string, Sums>): UsageTotals & { by_model: Record<st
   return { ...totals(all), by_model: byModel };
 }
 
-/** Tokens and cost of every provider call, per model, per UTC day and per caller (002's `/api/openai/usage`). */
+/** Tokens and cost of every provider call, per model and per UTC day (002's `/api/openai/usage`). */
 export class UsageStore {
   constructor(
     private readonly redis: Redis,
@@ -192,10 +188,6 @@ export class UsageStore {
 
   private dayKey(date: string): string {
     return this.keys.key('usage-day', date);
-  }
-
-  private userKey(userId: string): string {
-    return this.keys.key('usage-user', sha256(userId));
   }
 
   /** Counts one turn's usage; false when that turn was counted before (a retried job). */
@@ -217,7 +209,6 @@ export class UsageStore {
       this.dayKey(date),
       this.keys.key('usage-days'),
     ];
-    if (entry.user_id !== undefined) keys.push(this.userKey(entry.user_id));
     const recorded = (await this.redis.eval(
       recordScript,
       keys.length,
@@ -277,10 +268,5 @@ export class UsageStore {
     });
     const overall = summary(days === undefined ? perModel(read(dates.length)) : windowModels);
     return { ...overall, by_day: byDay };
-  }
-
-  /** All-time totals of one caller, by model. */
-  async userReport(userId: string): Promise<UsageTotals & { by_model: Record<string, UsageTotals> }> {
-    return summary(perModel(await this.redis.hgetall(this.userKey(userId))));
   }
 }

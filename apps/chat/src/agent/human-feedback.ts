@@ -33,9 +33,13 @@ export const humanFeedbackTool: LlmTool = {
   },
 };
 
-/** A UUID derived from the turn and call, so a retried turn opens the same request, not a second one. */
-function requestIdFor(sessionId: string, turnId: string, callId: string): string {
-  const hex = createHash('sha256').update(`${sessionId}\0${turnId}\0${callId}`).digest('hex');
+/**
+ * A UUID derived from the turn and the model call it came from (not the
+ * model's call id, which a retried call does not repeat), so a retried turn
+ * opens the same request, not a second one.
+ */
+function requestIdFor(sessionId: string, turnId: string, round: number): string {
+  const hex = createHash('sha256').update(`${sessionId}\0${turnId}\0${round}`).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
@@ -60,10 +64,11 @@ export interface HumanFeedbackDeps {
 export class HumanFeedback {
   constructor(private readonly deps: HumanFeedbackDeps) {}
 
+  /** `turn.round`: which model call of the turn asked (the first is 1). */
   async ask(
     session: SessionRecord,
     call: LlmToolCall,
-    turnId: string,
+    turn: { id: string; round: number },
     requestId: string,
   ): Promise<AskOutcome> {
     let args: unknown;
@@ -89,7 +94,7 @@ export class HumanFeedback {
       };
     }
     const record = await this.deps.opener.open({
-      id: requestIdFor(session.id, turnId, call.id),
+      id: requestIdFor(session.id, turn.id, turn.round),
       requesterId: session.owner_id,
       question: args.question,
       ...(args.options === undefined ? {} : { options: args.options }),
@@ -100,7 +105,7 @@ export class HumanFeedback {
     await this.deps.waits.set(session.id, {
       request_id: record.id,
       tool_call: call,
-      turn_id: turnId,
+      turn_id: turn.id,
       expires_at: record.expires_at,
     });
     return { kind: 'asked', record };

@@ -55,6 +55,9 @@ describe('loadAssistants', () => {
     expect(lead.card().privacy_notice).toMatch(/AI/);
     expect(lead.profile.system_prompt).toMatch(/never deny being an AI/);
     expect(lead.index.size).toBeGreaterThan(10);
+    // The dashboard's `rag_vectors` comes from the published card.
+    expect(lead.card().knowledge_chunks).toBe(lead.index.size);
+    expect(assistants.get('general')!.card().knowledge_chunks).toBe(0);
 
     expect(assistants.get('general')!.index.size).toBe(0);
     expect(assistants.get('agent')!.index.size).toBe(0);

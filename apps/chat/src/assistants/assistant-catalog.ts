@@ -122,6 +122,7 @@ function makeAssistant(profile: AssistantProfile, index: KnowledgeIndex): Assist
       greetings: [...profile.greetings],
       ...(profile.privacy_notice === undefined ? {} : { privacy_notice: profile.privacy_notice }),
       slots: [...profile.slots],
+      knowledge_chunks: index.size,
     }),
   };
 }

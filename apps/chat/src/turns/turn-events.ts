@@ -1,5 +1,6 @@
 import type { SessionEventData, SessionEventName } from '@switchboard/contracts/session-events';
 import type { SessionEventLog } from '@switchboard/stores/session-events';
+import type { SessionRecord } from '@switchboard/stores/sessions';
 
 /**
  * What one turn tells its session's followers (SPEC §4 "Events and resume"):
@@ -10,12 +11,13 @@ import type { SessionEventLog } from '@switchboard/stores/session-events';
 export class TurnEvents {
   constructor(
     private readonly log: SessionEventLog,
-    private readonly sessionId: string | undefined,
+    private readonly session: SessionRecord | null,
     readonly turnId: string,
   ) {}
 
   async emit<N extends SessionEventName>(event: N, data: SessionEventData<N>): Promise<void> {
-    if (this.sessionId === undefined) return;
-    await this.log.append(this.sessionId, event, { ...data, turn_id: this.turnId });
+    if (this.session === null) return;
+    // Written only while the session is this one: a deleted session's turn never speaks in its successor.
+    await this.log.appendFor(this.session, event, { ...data, turn_id: this.turnId });
   }
 }

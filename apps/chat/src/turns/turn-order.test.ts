@@ -3,8 +3,8 @@ import { queues } from '@switchboard/contracts/queues';
 import { type Config, loadConfig } from '@switchboard/runtime/config';
 import type { ServiceBase } from '@switchboard/runtime/service-base';
 import { ChatHistoryStore } from '@switchboard/stores/chat-history';
-import { ChatTurnStore, turnJobId } from '@switchboard/stores/chat-turns';
-import { SessionStore } from '@switchboard/stores/sessions';
+import { ChatTurnStore, sessionScope, turnJobId } from '@switchboard/stores/chat-turns';
+import { type SessionRecord, SessionStore } from '@switchboard/stores/sessions';
 import { usePrivateRedis } from '@switchboard/testkit/redis-fixture';
 import { testEnv } from '@switchboard/testkit/test-env';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,11 +33,12 @@ describe('turn order in the chat service', () => {
   });
   afterAll(() => chat?.stop('test over'));
 
-  async function accepted(sessionId: string, turnId: string, message: string, now?: number) {
-    const { record } = await turns.accept(sessionId, turnId, now);
+  async function accepted(session: SessionRecord, turnId: string, message: string, now?: number) {
+    const { record } = await turns.accept(session.id, turnId, session.token_nonce, now);
     const payload: TurnPayload = {
       turn_id: turnId,
-      session_id: sessionId,
+      session_id: session.id,
+      generation: session.token_nonce,
       seq: record.seq,
       assistant: 'general',
       message,
@@ -48,7 +49,10 @@ describe('turn order in the chat service', () => {
   function enqueue(payload: TurnPayload) {
     return chat.producer(queues.chat).add('turn', payload, {
       requestId: `test-${payload.turn_id}`,
-      jobId: turnJobId(payload.session_id, payload.turn_id),
+      jobId: turnJobId(
+        sessionScope({ id: payload.session_id ?? '', token_nonce: payload.generation ?? '' }),
+        payload.turn_id,
+      ),
     });
   }
 
@@ -62,7 +66,7 @@ describe('turn order in the chat service', () => {
     if (!session) throw new Error('no session');
     const payloads = [];
     for (const word of ['one', 'two', 'three', 'four']) {
-      payloads.push(await accepted(session.id, `turn-${word}`, `message ${word}`));
+      payloads.push(await accepted(session, `turn-${word}`, `message ${word}`));
     }
     // The last accepted is queued first: it must wait for the three before it.
     const jobs = [];
@@ -78,7 +82,7 @@ describe('turn order in the chat service', () => {
   it('answers a finished turn again with its stored result instead of running it twice', async () => {
     const session = await sessions.create({ assistant: 'general' });
     if (!session) throw new Error('no session');
-    const payload = await accepted(session.id, 'only-once', 'hello there');
+    const payload = await accepted(session, 'only-once', 'hello there');
     const first = await finished(payload);
     // The same turn queued again (a retried job, a resent message) under another job id.
     const again = await chat
@@ -92,8 +96,8 @@ describe('turn order in the chat service', () => {
   it('moves past a turn that was accepted but never queued (its caller died), once it is clearly lost', async () => {
     const session = await sessions.create({ assistant: 'general' });
     if (!session) throw new Error('no session');
-    await accepted(session.id, 'lost-turn', 'never queued', Date.now() - 60_000);
-    const next = await accepted(session.id, 'after-lost', 'still answered');
+    await accepted(session, 'lost-turn', 'never queued', Date.now() - 60_000);
+    const next = await accepted(session, 'after-lost', 'still answered');
     const result = await finished(next);
     expect(result.error).toBeUndefined();
     expect(result.response).not.toBe('');
@@ -103,7 +107,7 @@ describe('turn order in the chat service', () => {
   it('answers a turn of a session that is gone with SB_NOT_FOUND, and the session’s order moves on', async () => {
     const session = await sessions.create({ assistant: 'general' });
     if (!session) throw new Error('no session');
-    const payload = await accepted(session.id, 'orphan', 'anyone there?');
+    const payload = await accepted(session, 'orphan', 'anyone there?');
     await sessions.delete(session.id);
     const result = await finished(payload);
     expect(result.error?.code).toBe('SB_NOT_FOUND');

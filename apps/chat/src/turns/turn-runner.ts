@@ -1,15 +1,17 @@
-import type {
-  AssistantName,
-  ChatMessage,
-  Citation,
-  TokenUsage,
-  TurnError,
-  TurnPayload,
-  TurnResult,
+import {
+  type AssistantName,
+  type ChatMessage,
+  type Citation,
+  leadPassedOnMessage,
+  type TokenUsage,
+  type TurnError,
+  type TurnPayload,
+  type TurnResult,
 } from '@switchboard/contracts/chat';
 import type { Logger } from '@switchboard/runtime/logger';
 import type { AgentWaitStore } from '@switchboard/stores/agent-waits';
 import type { ChatHistoryStore } from '@switchboard/stores/chat-history';
+import type { DispatchEventStore } from '@switchboard/stores/dispatch-events';
 import type { FeedbackRequestStore } from '@switchboard/stores/feedback-requests';
 import type { SessionEventLog } from '@switchboard/stores/session-events';
 import type { SessionRecord, SessionStore } from '@switchboard/stores/sessions';
@@ -41,6 +43,8 @@ export interface TurnRunnerDeps {
   lead: LeadCapture;
   humanFeedback: HumanFeedback;
   feedbackRequests: Pick<FeedbackRequestStore, 'get'>;
+  /** What the dispatch assistant answers from. */
+  dispatchEvents: Pick<DispatchEventStore, 'recent'>;
   waits: AgentWaitStore;
   /** Appends a `turn` line to the daily session log. */
   logTurn: (entry: Record<string, unknown>) => Promise<void>;
@@ -94,11 +98,15 @@ export class TurnRunner {
   /** `jobId` names a stateless turn's usage record (its id is only unique per caller). */
   async runTurn(payload: TurnPayload, requestId: string, jobId: string): Promise<TurnResult> {
     const sessionId = payload.session_id;
-    const events = new TurnEvents(this.deps.events, sessionId, payload.turn_id);
     const session = sessionId === undefined ? null : await this.deps.sessions.get(sessionId);
-    if (sessionId !== undefined && !session) {
+    // Gone, or replaced by a new session that took the id: this turn was for neither.
+    if (
+      sessionId !== undefined &&
+      (!session || session.token_nonce !== (payload.generation ?? session.token_nonce))
+    ) {
       return this.failed(payload, { code: 'SB_NOT_FOUND', message: `Session ${sessionId} not found.` });
     }
+    const events = new TurnEvents(this.deps.events, session, payload.turn_id);
     const assistant = this.assistant(session ? (session.assistant as AssistantName) : payload.assistant);
     await events.emit('processing', { message: 'Processing your message...' });
 
@@ -126,19 +134,11 @@ export class TurnRunner {
       (message) => message.id === `${payload.turn_id}:assistant` && message.incomplete !== true,
     );
     if (answered) {
-      const usage = answered.usage ?? noUsage;
-      const generation: Generation = {
-        text: answered.content,
-        model: answered.model ?? model,
-        usage,
-        toolCalls: [],
-      };
-      const awaiting = answered.feedback_request_id;
       return this.finish({
         payload,
         session,
         events,
-        reply: { generation, usage, ...(awaiting ? { awaiting: { request_id: awaiting } } : {}) },
+        reply: this.storedReply(answered),
         citations: answered.citations ?? [],
         lead,
         requestId,
@@ -155,7 +155,9 @@ export class TurnRunner {
       attachedFiles: payload.attached_files ?? [],
       // Once the lead was complete, there is nothing left to ask and the wrap-up was said.
       ...(lead && !lead.wasComplete ? { slots: { missing: lead.missing, collected: lead.collected } } : {}),
-      ...(assistant.profile.name === 'dispatch' ? { facts: await dispatchFacts() } : {}),
+      ...(assistant.profile.name === 'dispatch'
+        ? { facts: await dispatchFacts(this.deps.dispatchEvents) }
+        : {}),
     });
     const reply = await this.reply(
       session,
@@ -194,47 +196,73 @@ export class TurnRunner {
     ]);
     if (!session || !record || record.status === 'pending') return null;
     const assistant = this.assistant(session.assistant as AssistantName);
-    const events = new TurnEvents(this.deps.events, sessionId, turnId);
-    const stored = await this.deps.history.recent(sessionId, assistant.profile.history_limit + 4);
-    const asked = stored.findIndex((message) => message.feedback_request_id === requestId);
-    const earlier = (asked === -1 ? stored : stored.slice(0, asked)).filter(
-      (message) => message.feedback_request_id === undefined,
+    const events = new TurnEvents(this.deps.events, session, turnId);
+    const stored = await this.recentThrough(
+      sessionId,
+      `${wait.turn_id}:user`,
+      assistant.profile.history_limit,
     );
     // The user message that led to the question, and the conversation before it.
-    const asking = earlier.findLastIndex((message) => message.role === 'user');
+    const asking = stored.findIndex((message) => message.id === `${wait.turn_id}:user`);
     const prompt = buildPrompt({
       assistant,
-      history: asking === -1 ? earlier : earlier.slice(0, asking),
-      message: earlier[asking]?.content ?? '',
+      history: stored
+        .slice(0, Math.max(0, asking))
+        .filter((message) => message.feedback_request_id === undefined),
+      message: stored[asking]?.content ?? '',
     });
+    // A retry whose earlier attempt stored the continuation: that reply stands.
+    const answered = stored.find(
+      (message) => message.id === `${turnId}:assistant` && message.incomplete !== true,
+    );
     const messages: LlmMessage[] = [
       ...prompt.messages,
       { role: 'assistant', content: '', tool_calls: [wait.tool_call] },
       { role: 'tool', tool_call_id: wait.tool_call.id, content: outcomeToolResult(record) },
     ];
     const model = assistant.profile.model ?? this.deps.defaultModel;
-    const reply = await this.reply(
-      session,
-      assistant,
-      messages,
-      prompt.grounding,
-      model,
-      events,
-      turnId,
-      jobRequestId,
-    );
+    const reply = answered
+      ? this.storedReply(answered)
+      : await this.reply(session, assistant, messages, prompt.grounding, model, events, turnId, jobRequestId);
     const result = await this.finish({
       payload: { turn_id: turnId, session_id: sessionId, assistant: assistant.profile.name, message: '' },
       session,
       events,
       reply,
-      citations: prompt.citations,
+      citations: answered ? (answered.citations ?? []) : prompt.citations,
       lead: null,
       requestId: jobRequestId,
       jobId: turnId,
+      replyStored: answered !== undefined,
     });
     await this.deps.waits.release(sessionId, requestId);
     return result;
+  }
+
+  /** A reply stored by an earlier attempt of its turn, as that attempt made it. */
+  private storedReply(answered: ChatMessage): Reply {
+    const usage = answered.usage ?? noUsage;
+    const generation: Generation = {
+      text: answered.content,
+      model: answered.model ?? this.deps.defaultModel,
+      usage,
+      toolCalls: [],
+    };
+    const awaiting = answered.feedback_request_id;
+    return { generation, usage, ...(awaiting ? { awaiting: { request_id: awaiting } } : {}) };
+  }
+
+  /**
+   * The session's recent messages, reaching back at least to the one with id
+   * `throughId` (a question asked many turns ago) and `context` messages before it.
+   */
+  private async recentThrough(sessionId: string, throughId: string, context: number): Promise<ChatMessage[]> {
+    const total = await this.deps.history.count(sessionId);
+    for (let window = context + 8; ; window *= 4) {
+      const recent = await this.deps.history.recent(sessionId, window);
+      const at = recent.findIndex((message) => message.id === throughId);
+      if (at !== -1 || window >= total) return at === -1 ? recent : recent.slice(Math.max(0, at - context));
+    }
   }
 
   private async leadProgress(
@@ -279,7 +307,7 @@ export class TurnRunner {
       usage = addUsage(usage, generation.usage);
       const call = generation.toolCalls.find((candidate) => candidate.name === humanFeedbackTool.name);
       if (generation.error || !call || !session || round > maxToolRounds) return { generation, usage };
-      const outcome = await this.deps.humanFeedback.ask(session, call, turnId, requestId);
+      const outcome = await this.deps.humanFeedback.ask(session, call, { id: turnId, round }, requestId);
       if (outcome.kind === 'asked') {
         const waiting = waitingMessage(outcome.record);
         const text = generation.text === '' ? waiting : `${generation.text}\n\n${waiting}`;
@@ -316,7 +344,8 @@ export class TurnRunner {
     }
 
     // A session deleted while its reply was generated stays deleted: nothing is written back.
-    const stillThere = session !== null && (await this.deps.sessions.exists(session.id));
+    const stillThere =
+      session !== null && (await this.deps.sessions.get(session.id))?.token_nonce === session.token_nonce;
     if (stillThere && generation.text !== '' && !input.replyStored) {
       await this.deps.history.append(session.id, {
         id: `${payload.turn_id}:assistant`,
@@ -339,7 +368,6 @@ export class TurnRunner {
       prompt_cost_usd: costs?.prompt_usd ?? null,
       completion_cost_usd: costs?.completion_usd ?? null,
       at: new Date(now),
-      ...(payload.user_id === undefined ? {} : { user_id: payload.user_id }),
     });
 
     let emailSent = false;
@@ -355,7 +383,7 @@ export class TurnRunner {
       await events.emit('error', { message: error.message, code: error.code });
     } else {
       if (emailSent) {
-        await events.emit('email_sent', { message: 'Your details are with the team; expect an email soon.' });
+        await events.emit('email_sent', { message: leadPassedOnMessage });
       }
       await events.emit('message', { message: generation.text, ...leadFields });
       await events.emit('done', leadFields);

@@ -2,8 +2,8 @@ import type { TurnResult } from '@switchboard/contracts/chat';
 import type { JobContext } from '@switchboard/runtime/service-queue';
 import type { ChatTurnStore } from '@switchboard/stores/chat-turns';
 
-/** Where a session's turn job is, as BullMQ reports it ('unknown' once removed or never added). */
-export type JobStateOf = (sessionId: string, turnId: string) => Promise<string>;
+/** Where a turn's job is, as BullMQ reports it ('unknown' once removed or never added). */
+export type JobStateOf = (session: { id: string; token_nonce: string }, turnId: string) => Promise<string>;
 
 /** How long to wait before looking again whether the turn before has finished. */
 const recheckMs = 150;
@@ -25,12 +25,11 @@ export class TurnSequencer {
   ) {}
 
   async run(
-    sessionId: string,
-    turnId: string,
-    seq: number,
+    turn: { sessionId: string; turnId: string; seq: number; generation: string | undefined },
     context: JobContext,
     work: () => Promise<TurnResult | null>,
   ): Promise<TurnResult | null> {
+    const { sessionId, turnId, seq, generation } = turn;
     for (;;) {
       const gate = await this.turns.gate(sessionId, turnId, seq);
       if (gate.kind === 'finished') return gate.record.result ?? null;
@@ -40,7 +39,7 @@ export class TurnSequencer {
       }
     }
     const result = await work();
-    await this.turns.finish(sessionId, turnId, seq, result ?? undefined);
+    await this.turns.finish(sessionId, turnId, seq, generation, result ?? undefined);
     return result;
   }
 
@@ -48,17 +47,18 @@ export class TurnSequencer {
   private async closeIfLost(sessionId: string, turnId: string | null, seq: number): Promise<boolean> {
     if (turnId === null) {
       // Its place was given but its id not recorded: only a Redis failure mid-script does this.
-      await this.turns.finish(sessionId, `lost-${seq}`, seq);
+      await this.turns.finish(sessionId, `lost-${seq}`, seq, undefined);
       return true;
     }
     const record = await this.turns.get(sessionId, turnId);
     if (record?.status === 'done') return true;
-    const state = await this.jobStateOf(sessionId, turnId);
+    // The job id names the session generation the turn was accepted in.
+    const state = await this.jobStateOf({ id: sessionId, token_nonce: record?.gen ?? '' }, turnId);
     const lost =
       state === 'failed' ||
       state === 'completed' ||
       (state === 'unknown' && Date.now() - (record?.accepted_at ?? 0) > lostAfterMs);
-    if (lost) await this.turns.finish(sessionId, turnId, seq);
+    if (lost) await this.turns.finish(sessionId, turnId, seq, undefined);
     return lost;
   }
 }

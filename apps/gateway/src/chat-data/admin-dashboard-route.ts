@@ -28,9 +28,10 @@ const percent = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((
 /**
  * `GET /api/admin/dashboard` (001 A9): counts, health and a page of recent
  * sessions (no transcripts, emails masked). Sessions live in Redis only
- * until their idle TTL while completed leads and the collection counters
- * are kept, so some counts are approximations: each field's description
- * says how it is taken.
+ * until their idle TTL and serve every assistant, so the lead figures come
+ * from the lead counters, which are all-time and count lead sessions only;
+ * the live sessions are counted apart. Each field's description says how
+ * it is taken.
  */
 export function registerAdminDashboardRoute(
   app: HttpServer,
@@ -51,9 +52,8 @@ export function registerAdminDashboardRoute(
     },
     async (request) => {
       const { limit = 10, skip = 0 } = request.query;
-      const [active, completed, collected, sample, recent, live, storage, cards] = await Promise.all([
+      const [active, leads, sample, recent, live, storage, cards] = await Promise.all([
         stores.sessions.countActive(),
-        stores.leads.countCompleted(),
         stores.leads.stats(),
         sampledMessageCounts(stores),
         stores.sessions.list({ offset: skip, limit }),
@@ -61,19 +61,18 @@ export function registerAdminDashboardRoute(
         service.checkRedis(),
         stores.catalog.cards(),
       ]);
-      const total = active + completed;
       const recentFacts = await Promise.all(recent.sessions.map((record) => sessionFacts(stores, record)));
       return {
         statistics: {
-          total_sessions: total,
-          completed_sessions: completed,
+          total_sessions: leads.started,
+          completed_sessions: leads.completed,
           active_sessions: active,
           total_messages: sample.reduce((sum, count) => sum + count, 0),
           data_collection: {
-            names_collected: collected.name_collected,
-            emails_collected: collected.email_collected,
-            incomes_collected: collected.income_collected,
-            completion_rate: percent(completed, total),
+            names_collected: leads.name_collected,
+            emails_collected: leads.email_collected,
+            incomes_collected: leads.income_collected,
+            completion_rate: percent(leads.completed, leads.started),
           },
           sampled_sessions: sample.length,
         },
@@ -81,8 +80,8 @@ export function registerAdminDashboardRoute(
           rag_ready: live.has('chat') && cards.length > 0,
           storage_ready: storage.ok,
           email_ready: live.has('notifications'),
-          // The chat service does not publish its index size; unknown rather than a guess.
-          rag_vectors: null,
+          // 001's one knowledge base is the lead bot's; the other assistants' notes are not its RAG.
+          rag_vectors: cards.find((card) => card.name === 'lead')?.knowledge_chunks ?? null,
         },
         recent_sessions: recentFacts.map((fact) => ({
           session_id: fact.record.id,

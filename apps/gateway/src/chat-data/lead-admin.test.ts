@@ -311,19 +311,28 @@ describe('greeting, LLM info, usage and the lead bot admin routes', () => {
     });
 
     it("shows 001's dashboard: counts, health and recent sessions with masked emails", async () => {
+      // A live session of another assistant: no lead.
+      expect((await gateway.inject({ method: 'POST', url: '/api/session/start' })).statusCode).toBe(200);
       const answer = await get('/api/admin/dashboard?limit=20', admin);
       expect(answer.statusCode, answer.body).toBe(200);
       const { statistics, system_health: health, recent_sessions: recent, recent_total } = answer.json();
       const live = await gateway.stores.sessions.countActive();
+      // The lead figures count the four lead sessions once each, whatever else is live: the three
+      // completed ones are live too, and the general session is no lead.
+      expect(live).toBe(5);
       expect(statistics).toMatchObject({
+        total_sessions: 4,
         completed_sessions: 3,
         active_sessions: live,
-        total_sessions: live + 3,
-        data_collection: { names_collected: 4, emails_collected: 4, incomes_collected: 3 },
+        data_collection: {
+          names_collected: 4,
+          emails_collected: 4,
+          incomes_collected: 3,
+          completion_rate: 75,
+        },
         sampled_sessions: live,
       });
-      expect(statistics.data_collection.completion_rate).toBe(Math.round((3 / (live + 3)) * 1000) / 10);
-      // No chat or notifications service runs here; Redis does.
+      // No chat or notifications service runs here; Redis does. The published cards carry no index size.
       expect(health).toEqual({
         rag_ready: false,
         storage_ready: true,
@@ -343,6 +352,48 @@ describe('greeting, LLM info, usage and the lead bot admin routes', () => {
       expect(ada).toMatchObject({ status: 'complete', data: { email: 'a***@example.com' } });
       expect(answer.body).not.toContain('ada@example.com');
       expect((await get('/api/admin/dashboard?limit=21', admin)).statusCode).toBe(400);
+    });
+
+    it("gives the lead assistant's indexed passages as `rag_vectors`, not the other assistants'", async () => {
+      await gateway.stores.catalog.publish(
+        [
+          { ...leadCard, knowledge_chunks: 42 },
+          { ...generalCard, knowledge_chunks: 7 },
+        ],
+        offlineLlm,
+      );
+      try {
+        const answer = await get('/api/admin/dashboard', admin);
+        expect(answer.statusCode, answer.body).toBe(200);
+        expect(answer.json().system_health.rag_vectors).toBe(42);
+        await gateway.stores.catalog.publish([{ ...generalCard, knowledge_chunks: 7 }], offlineLlm);
+        expect((await get('/api/admin/dashboard', admin)).json().system_health.rag_vectors).toBeNull();
+      } finally {
+        await gateway.stores.catalog.publish([leadCard, generalCard], offlineLlm);
+      }
+    });
+
+    it('counts a lead once when its session goes, and never above 100 %', async () => {
+      const before = (await get('/api/admin/dashboard', admin)).json().statistics;
+      const session = await gateway.openSession();
+      await gateway.stores.leads.update(session.session_id, {
+        name: 'Lin',
+        email: 'lin@example.com',
+        income: income('90k', '50k-100k'),
+      });
+      await gateway.stores.leads.complete(session.session_id, 'turn-1');
+      const deleted = await gateway.inject({
+        method: 'DELETE',
+        url: `/api/sessions/${session.session_id}`,
+        headers: admin,
+      });
+      expect(deleted.statusCode, deleted.body).toBeLessThan(300);
+      const after = (await get('/api/admin/dashboard', admin)).json().statistics;
+      expect(after).toMatchObject({
+        total_sessions: before.total_sessions + 1,
+        completed_sessions: before.completed_sessions + 1,
+        data_collection: { completion_rate: 80 },
+      });
     });
   });
 

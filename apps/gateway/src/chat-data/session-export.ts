@@ -1,6 +1,7 @@
 import type { ChatMessage } from '@switchboard/contracts/chat';
 import type { ExportExchange, LeadData } from '@switchboard/contracts/chat-api';
 import type { ChatHistoryStore } from '@switchboard/stores/chat-history';
+import { utcStamp } from './utc-stamp.js';
 
 /** Messages read from Redis per step: one page is all an export holds in memory. */
 const pageSize = 200;
@@ -103,6 +104,5 @@ export async function* jsonlExport(history: ChatHistoryStore, header: ExportHead
 
 /** `session_<id>_<YYYYMMDD_HHMMSS>.json` as 000 named it (UTC). */
 export function exportFileName(sessionId: string, at: Date, extension: 'json' | 'jsonl'): string {
-  const stamp = at.toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15);
-  return `session_${sessionId}_${stamp}.${extension}`;
+  return `session_${sessionId}_${utcStamp(at)}.${extension}`;
 }

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import {
   SessionLogQuery,
   SessionStarted,
@@ -9,24 +10,30 @@ import { queues } from '@switchboard/contracts/queues';
 import { AppError } from '@switchboard/runtime/app-error';
 import type { HttpServer } from '@switchboard/runtime/http-server';
 import type { ServiceBase } from '@switchboard/runtime/service-base';
-import { isLogDate, type SessionLogEntry } from '@switchboard/stores/session-log';
+import { isLogDate, type SessionLogEntry, type SessionLogStore } from '@switchboard/stores/session-log';
+import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { ChatDataStores } from './chat-data-stores.js';
 import { openSession } from './session-opening.js';
 import { sessionNotFound } from './session-read-routes.js';
+import { utcStamp } from './utc-stamp.js';
 
 const utcDay = (at: Date) => at.toISOString().slice(0, 10);
 
 /** 002's id style, `session_YYYYMMDD_HHMMSS`, plus a random suffix so two starts in one second differ. */
 export function startedSessionId(at: Date): string {
-  const stamp = at.toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15);
-  return `session_${stamp}_${randomBytes(6).toString('hex')}`;
+  return `session_${utcStamp(at)}_${randomBytes(6).toString('hex')}`;
 }
 
 /** A real calendar day, not only the shape (`2025-02-30` is refused). */
 function checkedDay(date: string): string {
   if (!isLogDate(date)) throw new AppError('SB_VALIDATION', `${date} is not a calendar day; use YYYY-MM-DD.`);
   return date;
+}
+
+/** The day's log as JSON Lines, one page of lines at a time. */
+async function* logLines(sessionLog: SessionLogStore, date: string): AsyncGenerator<string> {
+  for await (const page of sessionLog.pages(date)) yield page.map((line) => `${line}\n`).join('');
 }
 
 /**
@@ -143,7 +150,9 @@ export function registerSessionLogRoutes(
         querystring: SessionLogQuery,
         response: {
           200: {
-            description: 'One JSON object per line, in the order written (empty on a day without events).',
+            description:
+              'One JSON object per line, in the order written (empty on a day without events), streamed ' +
+              'as it is read: the lines the day had when the request came.',
             content: { 'application/x-ndjson': { schema: Type.String() } },
           },
         },
@@ -152,11 +161,11 @@ export function registerSessionLogRoutes(
     },
     async (request, reply) => {
       const date = checkedDay(request.query.date ?? utcDay(new Date()));
-      const lines = await sessionLog.read(date);
-      return reply
+      // A stream is no body the schema's type describes; Fastify pipes it as it is.
+      return (reply as FastifyReply)
         .header('content-type', 'application/x-ndjson; charset=utf-8')
         .header('cache-control', 'no-store')
-        .send(lines.map((line) => `${line}\n`).join(''));
+        .send(Readable.from(logLines(sessionLog, date)));
     },
   );
 }

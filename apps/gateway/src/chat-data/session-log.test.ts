@@ -1,6 +1,6 @@
 import { queues } from '@switchboard/contracts/queues';
 import { usePrivateRedis } from '@switchboard/testkit/redis-fixture';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   admin,
   bearer,
@@ -154,6 +154,38 @@ describe("002's session start/stop and its daily log", () => {
     }
     // Nothing was stopped by the refused calls.
     expect((await stop(a.session_id, a.session_token, {})).statusCode).toBe(200);
+  });
+
+  it('streams a long day page by page, every line once and in order', async () => {
+    // Yesterday: a day of its own, still within the retention.
+    const date = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const written: string[] = [];
+    for (let i = 0; i < 450; i++) {
+      written.push(
+        await gateway.stores.sessionLog.append({
+          event: 'metric',
+          session_id: `session_${i}`,
+          timestamp: `${date}T12:00:00.000Z`,
+          date,
+          metric_name: 'latency_ms',
+          metric_value: i,
+        }),
+      );
+    }
+    const ranges = vi.spyOn(gateway.service.redis, 'lrange');
+    try {
+      expect(await log(`?date=${date}`)).toBe(written.map((line) => `${line}\n`).join(''));
+      const dayKey = gateway.service.keys.key('session-log', date);
+      const read = ranges.mock.calls
+        .filter((call) => call[0] === dayKey)
+        .map((call) => [Number(call[1]), Number(call[2])]);
+      // At least three ranges, each a bounded page, together the whole day.
+      expect(read.length).toBeGreaterThanOrEqual(3);
+      expect(read.every(([start, stop]) => start! >= 0 && stop! >= start!)).toBe(true);
+      expect(read.map(([start, stop]) => stop! - start! + 1).reduce((sum, size) => sum + size, 0)).toBe(450);
+    } finally {
+      ranges.mockRestore();
+    }
   });
 
   it('reads the log to admins only, for a real calendar day', async () => {

@@ -1,4 +1,9 @@
-import { ChatTurnBody, ChatTurnResponse, type TurnResult } from '@switchboard/contracts/chat';
+import {
+  ChatTurnBody,
+  ChatTurnResponse,
+  leadPassedOnMessage,
+  type TurnResult,
+} from '@switchboard/contracts/chat';
 import {
   compareStreamIds,
   type SessionEventEntry,
@@ -12,12 +17,14 @@ import { guardRequestCredential } from '../realtime/credential-guard.js';
 import type { RealtimeDeps } from '../realtime/realtime-deps.js';
 import { SseStream } from '../realtime/session-events-route.js';
 import { followSession } from '../realtime/session-feed.js';
-import { turnFailure } from './chat-turns.js';
 import { multipartTurnBody } from './multipart-turn.js';
+import { turnFailure } from './turn-starter.js';
 
 /** 002 sends up to ten 1 MiB files in one JSON body. */
 const chatBodyLimit = 12 * 1024 * 1024;
 const streamPath = '/api/chat/stream';
+/** A `: ping` comment this often keeps proxies from closing a stream that waits for its turn. */
+const keepAliveMs = 15_000;
 
 const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
@@ -72,7 +79,7 @@ function framesOfResult(result: TurnResult): Record<string, unknown>[] {
   const lead = { data_collected: result.data_collected, is_complete: result.is_complete };
   return [
     { type: 'chunk', content: result.response },
-    ...(result.email_sent ? [{ type: 'email_sent' }] : []),
+    ...(result.email_sent ? [{ type: 'email_sent', message: leadPassedOnMessage }] : []),
     { type: 'done', ...lead },
   ];
 }
@@ -115,6 +122,7 @@ export function registerChatRoutes(app: HttpServer, deps: RealtimeDeps): void {
           requestId: request.id,
           clientMessageId: clientMessageIdOf(request),
           assistantForNew: 'dispatch',
+          ip: request.ip,
         });
         const result = await chat.result(started);
         const failure = turnFailure(result);
@@ -136,7 +144,7 @@ export function registerChatRoutes(app: HttpServer, deps: RealtimeDeps): void {
           'Each frame has an `id:`: resend the same `client_message_id` with `Last-Event-ID` to resume.',
         body: ChatTurnBody,
         headers: Type.Object({
-          'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+          ...IdempotencyHeaders.properties,
           'last-event-id': Type.Optional(StreamEntryId),
         }),
         response: {
@@ -144,7 +152,7 @@ export function registerChatRoutes(app: HttpServer, deps: RealtimeDeps): void {
           ...errorResponses,
         },
       },
-      config: { policy: 'session', sessionIn: 'body' },
+      config: { policy: 'session', sessionIn: 'body', sessionOptional: true },
     },
     async (request, reply) => {
       const body = request.body;
@@ -164,6 +172,7 @@ export function registerChatRoutes(app: HttpServer, deps: RealtimeDeps): void {
         requestId: request.id,
         clientMessageId: clientMessageIdOf(request),
         assistantForNew: null,
+        ip: request.ip,
         beforeSubmit: async (session) => {
           newest = await deps.log.lastId(session.id);
           if (resumeAfter !== undefined && compareStreamIds(resumeAfter, newest) > 0) {
@@ -208,12 +217,14 @@ export function registerChatRoutes(app: HttpServer, deps: RealtimeDeps): void {
         if (ended) return;
         ended = true;
         clearTimeout(deadline);
+        clearInterval(pinger);
         untrack();
         stream.close();
         stopFollowing?.().catch((error: unknown) =>
           request.log.warn({ err: error }, 'chat stream unsubscribe failed'),
         );
       };
+      // The deadline is for silence, not length: every event of the turn restarts it.
       const deadline = setTimeout(() => {
         write({
           type: 'error',
@@ -222,6 +233,7 @@ export function registerChatRoutes(app: HttpServer, deps: RealtimeDeps): void {
         });
         end();
       }, chat.deadlineMs);
+      const pinger = setInterval(() => stream.write(': ping\n\n'), keepAliveMs);
       reply.raw.once('close', end);
 
       followSession({
@@ -232,6 +244,7 @@ export function registerChatRoutes(app: HttpServer, deps: RealtimeDeps): void {
         target: {
           deliver: (entry) => {
             if (ended || (entry.data as { turn_id?: unknown }).turn_id !== turnId) return;
+            deadline.refresh();
             if (resumeAfter !== undefined && compareStreamIds(entry.id, resumeAfter) <= 0) return;
             const frame = streamFrameOf(entry);
             if (frame) write(frame, entry.id);

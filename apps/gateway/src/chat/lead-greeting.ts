@@ -3,6 +3,7 @@ import type { ChatHistoryStore } from '@switchboard/stores/chat-history';
 import type { LeadStore } from '@switchboard/stores/leads';
 import type { SessionRecord } from '@switchboard/stores/sessions';
 import { pickGreeting, storeGreeting } from '../chat-data/session-opening.js';
+import { dataCollectedOf } from '../chat-data/session-views.js';
 
 /** When the chat service has never published its assistants, 001's socket still opens with a greeting. */
 const fallbackGreeting = 'Hi! Ask me anything about the markets.';
@@ -30,11 +31,7 @@ export class LeadGreeting {
     return {
       type: 'greeting',
       message,
-      data_collected: {
-        name: Boolean(lead?.name),
-        email: Boolean(lead?.email),
-        income: Boolean(lead?.income),
-      },
+      data_collected: dataCollectedOf(lead),
       is_complete: lead?.status === 'complete',
       ...(privacyNotice === null ? {} : { privacy_notice: privacyNotice }),
     };

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { queues } from '@switchboard/contracts/queues';
 import { compareStreamIds } from '@switchboard/contracts/session-events';
+import { DispatchEventStore } from '@switchboard/stores/dispatch-events';
 import { usePrivateRedis } from '@switchboard/testkit/redis-fixture';
 import type { ReceivedMail } from '@switchboard/testkit/smtp-sink';
 import { io, type Socket } from 'socket.io-client';
@@ -52,6 +53,41 @@ function nextEvent(socket: Socket, event: string): Promise<Record<string, unknow
 describe('000 dispatch assistant', () => {
   const chatAs = (token: string, url: string, payload: unknown) =>
     world.call({ method: 'POST', url, payload: payload as Record<string, unknown> }, token);
+
+  it('names the facilities of a parsed dispatch event when asked (scenario 1)', async () => {
+    // As the integration service stores example 1 once it has parsed it.
+    await new DispatchEventStore(world.gateway.redis, world.gateway.keys).add({
+      event_id: '20417',
+      dispatch_type: 'Harborline Electric - Targeted Dispatch',
+      program_owner: 'Harborline Electric',
+      start: '2025-07-15T16:00:00-04:00',
+      end: '2025-07-15T19:00:00-04:00',
+      iana_timezone: 'America/New_York',
+      facilities: [
+        ['Quarry Hill Plastics Inc.', 'Quarry Hill Plastics Fitchburg MA', '7301188420'],
+        ['Acorn & Ash Woodworks Co.', 'Acorn & Ash Shirley MA', '2287710093'],
+        ['Town of Millbrook', 'Town of Millbrook Water Treatment', '0093345118'],
+      ].map(([company, facility, account]) => ({
+        company_name: company!,
+        facility_name: facility!,
+        address: 'synthetic',
+        account_number: account!,
+        dispatch_target: 'HARBOR Zone',
+      })),
+      received_at: '2025-07-14T17:42:08Z',
+    });
+    const user = await world.register('dispatch-desk');
+    const answered = await chatAs(user, '/api/chat', { message: 'Which facilities are in event 20417?' });
+    expect(answered.statusCode, answered.body).toBe(200);
+    expect(answered.json().session_id).toEqual(expect.any(String));
+    for (const facility of [
+      'Quarry Hill Plastics Fitchburg MA',
+      'Acorn & Ash Shirley MA',
+      'Town of Millbrook Water Treatment',
+    ]) {
+      expect(answered.json().response).toContain(facility);
+    }
+  });
 
   it('answers POST /chat and POST /api/chat in its shape, creating the session a user names', async () => {
     const user = await world.register('dispatcher');

@@ -156,8 +156,85 @@ describe('chat over the sockets: rights, budgets and resuming', () => {
     again.close();
   });
 
+  it('answers a resent, finished /ws/:session_id message again instead of leaving it unanswered', async () => {
+    const session = await open();
+    const socket = await TestSocket.open(ws(`/ws/${session.id}?token=${session.token}`));
+    expect(await socket.next()).toMatchObject({ type: 'greeting' });
+    socket.send({ message: 'What is a PEG ratio?', client_message_id: 'peg-1' });
+    const first = await socket.next((frame) => frame.type === 'message');
+    socket.send({ message: 'What is a PEG ratio?', client_message_id: 'peg-1' });
+    const again = await socket.next((frame) => frame.type === 'message');
+    expect(again).toMatchObject({ message: first.message, turn_id: 'peg-1' });
+    expect(await turnsTaken(session.id)).toBe(1);
+    socket.close();
+  });
+
+  it('streams a session token’s turn over /api/chat/stream when the body names no session (001 made it optional)', async () => {
+    const session = await open();
+    const streamed = await inject({
+      method: 'POST',
+      url: '/api/chat/stream',
+      headers: { authorization: `Bearer ${session.token}` },
+      payload: { message: 'Hello there' },
+    });
+    expect(streamed.statusCode).toBe(200);
+    expect(streamed.body).toMatch(/"type":"done"/);
+  });
+
   /** The id of a session's one turn. */
   async function onlyTurnId(sessionId: string): Promise<string> {
     return (await redisFixture.client.hget(gateway.keys.key('turns', sessionId), 's:1')) ?? '';
   }
+});
+
+describe('chat turns of sessions nobody owns spend the IP budget too', () => {
+  const redisFixture = usePrivateRedis();
+  let gateway: ServiceBase;
+
+  beforeAll(async () => {
+    const config = loadConfig(
+      testEnv(redisFixture.redis, {
+        JWT_SECRET: 'socket-doors-ip-secret-long-enough-for-hs256-012345',
+        RATE_LIMIT_PER_IP: '4',
+        RATE_LIMIT_PER_SESSION: '100',
+        // No worker answers: the accepted turns give up waiting at once.
+        CHAT_DEADLINE_MS: '100',
+      }),
+    );
+    // No chat worker: a turn only has to be accepted to have spent its budgets.
+    gateway = await buildGateway(config);
+  });
+  afterAll(() => gateway?.stop('test over'));
+
+  it('refuses the next turn from an address that spent its budget opening sessions and chatting', async () => {
+    const opened = [];
+    // Opening a session is an open route: each spends one unit of the IP's four.
+    for (let i = 0; i < 2; i++) {
+      opened.push((await gateway.http.inject({ method: 'POST', url: '/api/sessions', payload: {} })).json());
+    }
+    const chatOn = (session: { session_id: string; session_token: string }) =>
+      gateway.http.inject({
+        method: 'POST',
+        url: '/api/chat/stream',
+        headers: { authorization: `Bearer ${session.session_token}` },
+        payload: { session_id: session.session_id, message: 'Hello' },
+      });
+    // Each token has a budget of its own, but the address behind both pays for every turn.
+    const [first, second] = opened;
+    await gateway.http.inject({
+      method: 'POST',
+      url: '/api/chat',
+      headers: { authorization: `Bearer ${first.session_token}` },
+      payload: { session_id: first.session_id, message: 'One' },
+    });
+    await gateway.http.inject({
+      method: 'POST',
+      url: '/api/chat',
+      headers: { authorization: `Bearer ${second.session_token}` },
+      payload: { session_id: second.session_id, message: 'Two' },
+    });
+    const refused = await chatOn(first);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json()).toMatchObject({ code: 'SB_RATE_LIMITED' });
+  });
 });

@@ -327,6 +327,59 @@ describe('chat turn pipeline through the openai SDK and the fake OpenAI server',
     }
   });
 
+  it('keeps a session deleted mid-turn out of a new session that takes its id, whatever the message ids', async () => {
+    const alice = await rig.register('alice-reuse');
+    const bob = await rig.register('bob-reuse');
+    const asUser = (token: string, body: Record<string, unknown>) =>
+      rig.inject({ method: 'POST', url: '/chat', headers: bearer(token), payload: body });
+    rig.fake.enqueueFault({ type: 'slow', firstByteDelayMs: 600 });
+    rig.fake.enqueueReply({ deltas: ['ALICE ', 'SECRET ', 'REPLY'] });
+    rig.fake.enqueueReply({ deltas: ['Hello ', 'Bob.'] });
+
+    const aliceTurn = asUser(alice, {
+      session_id: 'shared-desk',
+      message: 'My private question',
+      client_message_id: 'm-1',
+    });
+    const shared = { id: 'shared-desk', token: alice };
+    await expect.poll(async () => (await rig.messages(shared)).length).toBe(1);
+    const deleted = await rig.inject({
+      method: 'DELETE',
+      url: '/api/sessions/shared-desk',
+      headers: bearer(alice),
+    });
+    expect(deleted.statusCode).toBe(200);
+
+    // Bob takes the id at once, with the same client message id: his own turn, not Alice's reply.
+    const bobTurn = await asUser(bob, {
+      session_id: 'shared-desk',
+      message: 'Hi there',
+      client_message_id: 'm-1',
+    });
+    expect(bobTurn.statusCode, bobTurn.body).toBe(200);
+    expect(bobTurn.json().response).toBe('Hello Bob.');
+    // Alice still gets the reply she asked for; it is stored nowhere, since her session is gone.
+    expect((await aliceTurn).json().response).toBe('ALICE SECRET REPLY');
+
+    const bobs = { id: 'shared-desk', token: bob };
+    expect((await rig.messages(bobs)).map((message) => message.content)).toEqual(['Hi there', 'Hello Bob.']);
+    const events = await rig.inject({
+      method: 'GET',
+      url: '/api/sessions/shared-desk/events?last_event_id=0-0',
+      headers: bearer(bob),
+      payloadAsStream: true,
+    });
+    let seen = '';
+    const body = events.stream();
+    body.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+    });
+    await expect.poll(() => seen.includes('Hello Bob.')).toBe(true);
+    body.destroy();
+    expect(seen).not.toContain('ALICE');
+    expect(seen).not.toContain('My private question');
+  });
+
   it('answers 504 SB_TIMEOUT past CHAT_DEADLINE_MS and still adds the reply to the history', async () => {
     const session = await rig.openSession();
     rig.fake.enqueueFault({ type: 'slow', firstByteDelayMs: 1_500 });

@@ -23,13 +23,12 @@ export interface TurnOptions {
   clientMessageId?: string | undefined;
   /** The assistant of a session made for this turn; null: an unknown session is a 404. */
   assistantForNew: AssistantName | null;
-  /**
-   * A socket's message: no HTTP hook counted it against the caller's budget,
-   * so the turn does. (Every turn also spends its session's budget.)
-   */
+  /** A socket's message (the caller's budget is then spent here, not by the HTTP hook). */
   viaSocket?: boolean;
   /** Called with the turn's session before the turn is queued (e.g. to note where its events will start). */
   beforeSubmit?: (session: SessionRecord) => Promise<void>;
+  /** The caller's address, for the IP budget. */
+  ip: string;
 }
 
 /** 002's attachments, including its legacy single `attached_content`. */
@@ -58,12 +57,6 @@ function checkSessionMessage(assistant: string, message: string): void {
   }
 }
 
-/** Who a turn is for, in usage and the agent's feedback requests. */
-function userIdOf(principal: Principal, session: SessionRecord | null): string | undefined {
-  if (principal.kind === 'user') return principal.userId;
-  return session?.owner_id ?? undefined;
-}
-
 /** A stable name for a caller without a session, so its message ids are its own. */
 function callerOf(principal: Principal): string {
   switch (principal.kind) {
@@ -83,7 +76,7 @@ function callerOf(principal: Principal): string {
  * or makes the session, checks the message by its product's rules, and
  * submits the turn.
  */
-export class ChatTurns {
+export class TurnStarter {
   constructor(
     private readonly submission: TurnSubmission,
     private readonly sessions: SessionStore,
@@ -92,23 +85,23 @@ export class ChatTurns {
     private readonly limits: Pick<RequestLimits, 'consume'>,
   ) {}
 
+  /** A socket's message: no HTTP hook counted it against the caller, so the turn does, before anything else. */
+  private async spendCaller(principal: Principal, options: TurnOptions): Promise<void> {
+    if (!options.viaSocket) return;
+    const caller = callerBudget(principal, options.ip);
+    if (caller) await this.limits.consume(caller.kind, caller.id);
+  }
+
   /**
-   * SPEC §2's budgets for a turn: the caller's (on sockets; HTTP spent it
-   * already) and the session's, which a session token's HTTP call spent as
-   * the caller's.
+   * SPEC §2's session budget (a session token's own budget was spent as the
+   * caller's), and the IP's for a session nobody owns: opening sessions is
+   * free, so their tokens must not multiply what one address may ask for.
    */
-  private async spend(
-    principal: Principal,
-    sessionId: string | undefined,
-    viaSocket: boolean,
-  ): Promise<void> {
-    if (viaSocket) {
-      const caller = callerBudget(principal);
-      if (caller) await this.limits.consume(caller.kind, caller.id);
-    }
-    // A session token's own budget is its session's: spent once, above or by the HTTP hook.
-    const callerIsSession = principal.kind === 'session' && principal.sessionId === sessionId;
-    if (sessionId !== undefined && !callerIsSession) await this.limits.consume('session', sessionId);
+  private async spendSession(principal: Principal, session: SessionRecord | null, ip: string): Promise<void> {
+    const callerIsSession = principal.kind === 'session' && principal.sessionId === session?.id;
+    if (session && !callerIsSession) await this.limits.consume('session', session.id);
+    const anonymousSession = session ? session.owner_id === null : principal.kind === 'session';
+    if (anonymousSession) await this.limits.consume('ip', ip);
   }
 
   get deadlineMs(): number {
@@ -123,6 +116,7 @@ export class ChatTurns {
         `Model ${body.model} is not available; choose one of: ${this.allowedModels.join(', ')}.`,
       );
     }
+    await this.spendCaller(principal, options);
     const files = attachmentsOf(body);
     const message = body.message ?? '';
     const clientMessageId = options.clientMessageId ?? body.client_message_id;
@@ -135,8 +129,7 @@ export class ChatTurns {
       if (message.trim() === '' && (files ?? []).length === 0) {
         throw new AppError('SB_VALIDATION', 'Message or attachment is required');
       }
-      await this.spend(principal, undefined, options.viaSocket ?? false);
-      const userId = userIdOf(principal, null);
+      await this.spendSession(principal, null, options.ip);
       const submitted = await this.submission.submit({
         ...common,
         session: null,
@@ -145,7 +138,6 @@ export class ChatTurns {
         message,
         history: body.history ?? [],
         ...(files === undefined ? {} : { attachedFiles: files }),
-        ...(userId === undefined ? {} : { userId }),
       });
       return { submitted, session: null };
     }
@@ -159,21 +151,28 @@ export class ChatTurns {
       (assistant) => checkSessionMessage(assistant, message),
     );
     if (!created) checkSessionMessage(session.assistant, message);
-    await this.spend(principal, session.id, options.viaSocket ?? false);
+    await this.spendSession(principal, session, options.ip);
     await options.beforeSubmit?.(session);
-    const userId = userIdOf(principal, session);
     const submitted = await this.submission.submit({
       ...common,
       session,
       assistant: session.assistant as AssistantName,
       message,
-      ...(userId === undefined ? {} : { userId }),
     });
     return { submitted, session };
   }
 
   result(started: StartedTurn): Promise<TurnResult> {
     return this.submission.result(started.submitted);
+  }
+
+  /**
+   * For the sockets: a resent turn's reply (its events went out before, so
+   * the client is answered from the result, once the turn has one); null
+   * for a new turn, whose reply arrives through the session's events.
+   */
+  async replyToResend(started: StartedTurn): Promise<TurnResult | null> {
+    return started.submitted.isNew ? null : this.result(started);
   }
 }
 

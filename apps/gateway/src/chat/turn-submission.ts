@@ -9,7 +9,7 @@ import type {
 import type { queues } from '@switchboard/contracts/queues';
 import { AppError } from '@switchboard/runtime/app-error';
 import type { EnqueuedJob, QueueProducer } from '@switchboard/runtime/queue-producer';
-import { type ChatTurnStore, turnJobId } from '@switchboard/stores/chat-turns';
+import { type ChatTurnStore, sessionScope, turnJobId } from '@switchboard/stores/chat-turns';
 import type { SessionRecord } from '@switchboard/stores/sessions';
 
 export interface TurnRequest {
@@ -23,7 +23,6 @@ export interface TurnRequest {
   history?: HistoryEntry[];
   attachedFiles?: AttachedFile[];
   model?: string;
-  userId?: string;
   requestId: string;
 }
 
@@ -51,28 +50,26 @@ export class TurnSubmission {
   async submit(request: TurnRequest): Promise<SubmittedTurn> {
     const turnId = request.clientMessageId ?? randomUUID();
     const session = request.session;
-    const scope = session?.id ?? `caller:${request.caller ?? 'anonymous'}`;
+    const scope = session ? sessionScope(session) : `caller:${request.caller ?? 'anonymous'}`;
     let seq: number | undefined;
     let isNew = true;
     if (session) {
-      const accepted = await this.turns.accept(session.id, turnId);
+      const accepted = await this.turns.accept(session.id, turnId, session.token_nonce);
       isNew = accepted.isNew;
       if (accepted.record.status === 'done' && accepted.record.result) {
         return { turnId, isNew, finished: accepted.record.result };
       }
       seq = accepted.record.seq;
-      if (accepted.isNew) await this.forgetEarlierRun(turnJobId(session.id, turnId));
     }
     const payload: TurnPayload = {
       turn_id: turnId,
       assistant: request.assistant,
       message: request.message,
-      ...(session ? { session_id: session.id } : {}),
+      ...(session ? { session_id: session.id, generation: session.token_nonce } : {}),
       ...(seq === undefined ? {} : { seq }),
       ...(request.history === undefined ? {} : { history: request.history }),
       ...(request.attachedFiles === undefined ? {} : { attached_files: request.attachedFiles }),
       ...(request.model === undefined ? {} : { model: request.model }),
-      ...(request.userId === undefined ? {} : { user_id: request.userId }),
     };
     // A resent turn that is still queued or running is the same job (BullMQ keeps one job per id).
     const job = await this.producer.add('turn', payload, {
@@ -85,16 +82,6 @@ export class TurnSubmission {
       keep: { completed: { age: 300, count: 100 }, failed: { age: 3_600, count: 100 } },
     });
     return { turnId, isNew, job };
-  }
-
-  /**
-   * A turn id new to its session whose job id names a finished job was run
-   * by an earlier session of the same id (deleted, or expired): BullMQ would
-   * hand that job's old reply back instead of running this turn, so it goes.
-   */
-  private async forgetEarlierRun(jobId: string): Promise<void> {
-    const state = await this.producer.queue.getJobState(jobId);
-    if (state === 'completed' || state === 'failed') await this.producer.queue.remove(jobId);
   }
 
   /** The turn's result within the deadline; SB_TIMEOUT (504) after it, while the turn runs on. */

@@ -77,6 +77,11 @@ export async function turnTarget(
   if (session) return { session, created: true };
   // Created by a concurrent request between our read and our write: use it, if it is the caller's.
   const existing = sessionId === undefined ? null : await sessions.get(sessionId);
-  if (!existing) throw new AppError('SB_CONFLICT', 'The session could not be created; please retry.');
+  if (!existing) {
+    throw new AppError(
+      'SB_CONFLICT',
+      `Session id ${sessionId} belonged to an earlier session; choose another.`,
+    );
+  }
   return { session: usable(principal, existing), created: false };
 }

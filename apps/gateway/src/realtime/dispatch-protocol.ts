@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { ClientMessageIdSchema } from '@switchboard/contracts/chat';
+import { ClientMessageIdSchema, SessionIdSchema } from '@switchboard/contracts/chat';
 import type { ErrorCode } from '@switchboard/contracts/errors';
 import { type SessionEventEntry, StreamEntryId } from '@switchboard/contracts/session-events';
 import { isAppError } from '@switchboard/runtime/app-error';
 import type { SessionEventLog } from '@switchboard/stores/session-events';
-import { type SessionStore, sessionIdPattern } from '@switchboard/stores/sessions';
+import type { SessionStore } from '@switchboard/stores/sessions';
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import type { Principal } from '../auth/principal.js';
 import { maySeeSession } from '../auth/session-access.js';
-import type { ChatTurns, StartedTurn } from '../chat/chat-turns.js';
+import type { StartedTurn, TurnStarter } from '../chat/turn-starter.js';
 import type { ConnectionHub } from './connection-hub.js';
 import type { RealtimeLimits } from './realtime-limits.js';
 import { followSession } from './session-feed.js';
@@ -18,6 +18,8 @@ import { followSession } from './session-feed.js';
 export interface DispatchPeer {
   readonly id: string;
   readonly principal: Principal;
+  /** The client's address, for the IP budget of its turns. */
+  readonly ip: string;
   readonly isOpen: boolean;
   emit(event: string, data: Record<string, unknown>): void;
   drained(): Promise<void>;
@@ -28,17 +30,18 @@ export interface DispatchDeps {
   log: SessionEventLog;
   sessions: SessionStore;
   limits: RealtimeLimits;
-  chat: ChatTurns;
+  chat: TurnStarter;
 }
 
-const SessionId = Type.String({ pattern: sessionIdPattern.source });
 /** `join_session` (alias `join`): `last_event_id` resumes after an entry the client already has. */
-const joinData = Compile(Type.Object({ session_id: SessionId, last_event_id: Type.Optional(StreamEntryId) }));
-const leaveData = Compile(Type.Object({ session_id: SessionId }));
+const joinData = Compile(
+  Type.Object({ session_id: SessionIdSchema, last_event_id: Type.Optional(StreamEntryId) }),
+);
+const leaveData = Compile(Type.Object({ session_id: SessionIdSchema }));
 const chatData = Compile(
   Type.Object({
     message: Type.String({ pattern: '\\S', maxLength: 20_000 }),
-    session_id: SessionId,
+    session_id: SessionIdSchema,
     client_message_id: Type.Optional(ClientMessageIdSchema),
   }),
 );
@@ -50,21 +53,27 @@ function appendedAt(entry: SessionEventEntry): string {
 }
 
 /**
- * A session entry in 000's words: a finished reply is `chat_response`, a
+ * A session entry in 000's words: a finished reply is `chat_response` (and 000's room `message`), a
  * failure `error {error, code}`; the other events keep their names. Every
  * event carries its `session_id` and `event_id` (the stream id to resume after).
  */
-function dispatchEventOf(entry: SessionEventEntry, sessionId: string): [string, Record<string, unknown>] {
+function dispatchEventsOf(entry: SessionEventEntry, sessionId: string): [string, Record<string, unknown>][] {
   const ids = { session_id: sessionId, event_id: entry.id };
   switch (entry.event) {
-    case 'message':
-      return ['chat_response', { response: entry.data.message, timestamp: appendedAt(entry), ...ids }];
+    case 'message': {
+      const timestamp = appendedAt(entry);
+      return [
+        ['chat_response', { response: entry.data.message, timestamp, ...ids }],
+        // 000 also told the room in the words its bundled page listens for (dispatch A4).
+        ['message', { type: 'assistant_response', content: entry.data.message, timestamp, ...ids }],
+      ];
+    }
     case 'chat_response':
-      return ['chat_response', { timestamp: appendedAt(entry), ...entry.data, ...ids }];
+      return [['chat_response', { timestamp: appendedAt(entry), ...entry.data, ...ids }]];
     case 'error':
-      return ['error', { error: entry.data.message, code: entry.data.code ?? 'SB_UPSTREAM', ...ids }];
+      return [['error', { error: entry.data.message, code: entry.data.code ?? 'SB_UPSTREAM', ...ids }]];
     default:
-      return [entry.event, { ...entry.data, ...ids }];
+      return [[entry.event, { ...entry.data, ...ids }]];
   }
 }
 
@@ -148,7 +157,9 @@ export class DispatchConversation {
       afterId,
       target: {
         following: () => this.confirmJoin(sessionId),
-        deliver: (entry) => this.peer.emit(...dispatchEventOf(entry, sessionId)),
+        deliver: (entry) => {
+          for (const [event, data] of dispatchEventsOf(entry, sessionId)) this.peer.emit(event, data);
+        },
         drained: () => this.peer.drained(),
       },
     });
@@ -189,7 +200,7 @@ export class DispatchConversation {
       started = await this.deps.chat.start(
         this.peer.principal,
         { message: data.message, session_id: sessionId, client_message_id: data.client_message_id },
-        { requestId: randomUUID(), assistantForNew: 'dispatch', viaSocket: true },
+        { requestId: randomUUID(), assistantForNew: 'dispatch', viaSocket: true, ip: this.peer.ip },
       );
     } catch (error) {
       if (!isAppError(error)) throw error;
@@ -197,15 +208,21 @@ export class DispatchConversation {
     }
     // A new session: its stream holds only this turn, so following it from the start misses nothing.
     if (!this.joined.has(sessionId)) await this.join({ session_id: sessionId, last_event_id: '0-0' });
-    const finished = started.submitted.finished;
-    if (finished && !started.submitted.isNew) {
-      // A resent turn that had finished: its events went out before; answer it again directly.
-      this.peer.emit('chat_response', {
-        response: finished.response,
-        session_id: sessionId,
-        timestamp: finished.timestamp,
-      });
-    }
+    // Not awaited: the connection takes its next event while a resent turn finishes.
+    this.deps.chat.replyToResend(started).then(
+      (result) => {
+        if (result) {
+          this.peer.emit('chat_response', {
+            response: result.response,
+            session_id: sessionId,
+            timestamp: result.timestamp,
+          });
+        }
+      },
+      (error: unknown) => {
+        if (isAppError(error)) this.fail(error.code, error.message);
+      },
+    );
   }
 
   private fail(code: ErrorCode, error: string): void {

@@ -21,6 +21,7 @@ export function registerDispatchWebSocket(app: HttpServer, deps: RealtimeDeps): 
     const conversation = new DispatchConversation(deps, {
       id: randomUUID(),
       principal: request.principal ?? anonymous,
+      ip: request.ip,
       get isOpen() {
         return client.isOpen;
       },

@@ -47,6 +47,12 @@ describe('/ws and /socket.io: 000 protocol', () => {
       timestamp: new Date(Number(reply.id.split('-')[0])).toISOString(),
       event_id: reply.id,
     });
+    // And 000's room event for the same reply, in the words its bundled page listens for.
+    expect((await socket.event('message')).data).toMatchObject({
+      type: 'assistant_response',
+      content: 'Hello there',
+      session_id: session.id,
+    });
     expect((await socket.event('error')).data).toMatchObject({
       error: 'The provider failed.',
       code: 'SB_UPSTREAM',

@@ -65,10 +65,29 @@ export function registerLeadWebSocket(app: HttpServer, deps: RealtimeDeps): void
         .start(
           request.principal ?? anonymous,
           { message: frame.message, session_id: sessionId, client_message_id: frame.client_message_id },
-          { requestId: randomUUID(), assistantForNew: null, viaSocket: true },
+          { requestId: randomUUID(), assistantForNew: null, viaSocket: true, ip: request.ip },
         )
         .then(
-          () => undefined,
+          (started) => {
+            // Not awaited: the socket takes its next message while a resent turn finishes.
+            deps.chat.replyToResend(started).then(
+              (result) => {
+                if (result) {
+                  client.send({
+                    type: 'message',
+                    message: result.response,
+                    data_collected: result.data_collected,
+                    is_complete: result.is_complete,
+                    turn_id: result.turn_id,
+                  });
+                }
+              },
+              (error: unknown) => {
+                if (isAppError(error)) client.sendError(error.code, error.message);
+                else request.log.error({ err: error }, 'answering a resent turn failed');
+              },
+            );
+          },
           (error: unknown) => {
             if (!isAppError(error)) throw error;
             client.sendError(error.code, error.message);

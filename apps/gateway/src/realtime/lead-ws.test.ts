@@ -117,6 +117,7 @@ describe('/ws/:session_id: 001 protocol', () => {
       .toContainEqual({
         turn_id: 'lead-hi',
         session_id: session.id,
+        generation: expect.any(String),
         seq: 1,
         assistant: 'lead',
         message: 'Hi, I am Bob',

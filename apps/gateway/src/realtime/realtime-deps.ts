@@ -1,8 +1,8 @@
 import type { SessionEventLog } from '@switchboard/stores/session-events';
 import type { SessionStore } from '@switchboard/stores/sessions';
 import type { Authenticator } from '../auth/principal.js';
-import type { ChatTurns } from '../chat/chat-turns.js';
 import type { LeadGreeting } from '../chat/lead-greeting.js';
+import type { TurnStarter } from '../chat/turn-starter.js';
 import type { ConnectionHub } from './connection-hub.js';
 import type { RealtimeLimits } from './realtime-limits.js';
 
@@ -14,7 +14,7 @@ export interface RealtimeDeps {
   authenticator: Authenticator;
   limits: RealtimeLimits;
   /** Starts chat turns for the sockets (and the chat routes). */
-  chat: ChatTurns;
+  chat: TurnStarter;
   /** 001's first frame on its socket. */
   greetings: LeadGreeting;
 }

@@ -10,8 +10,8 @@ import { SessionEventLog } from '@switchboard/stores/session-events';
 import type { SessionStore } from '@switchboard/stores/sessions';
 import fp from 'fastify-plugin';
 import { registerChatRoutes } from '../chat/chat-routes.js';
-import { ChatTurns } from '../chat/chat-turns.js';
 import { LeadGreeting } from '../chat/lead-greeting.js';
+import { TurnStarter } from '../chat/turn-starter.js';
 import { TurnSubmission } from '../chat/turn-submission.js';
 import { ConnectionHub } from './connection-hub.js';
 import { registerDispatchWebSocket } from './dispatch-ws-route.js';
@@ -69,7 +69,7 @@ export const realtimePlugin = fp(
       sessions: options.sessions,
       authenticator: app.authenticator,
       limits,
-      chat: new ChatTurns(
+      chat: new TurnStarter(
         submission,
         options.sessions,
         config.sessions.maxPerUser,

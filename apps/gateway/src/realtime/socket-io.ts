@@ -168,6 +168,7 @@ export function attachSocketIo(
     const conversation = new DispatchConversation(deps, {
       id: socket.id,
       principal: socket.data.principal,
+      ip: socket.handshake.address,
       get isOpen() {
         return client.isOpen;
       },

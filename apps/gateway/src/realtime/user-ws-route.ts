@@ -85,8 +85,6 @@ export function registerUserWebSocket(app: HttpServer, deps: RealtimeDeps, authT
       });
       let userId: string | undefined;
       let principalOfSocket: Principal = anonymous;
-      /** The session this socket's chats go to when they name none: made on the first chat. */
-      let agentSessionId: string | undefined;
       const followed = new Map<string, () => Promise<void>>();
       client.onClose(async () => {
         const stops = [...followed.values()];
@@ -112,7 +110,7 @@ export function registerUserWebSocket(app: HttpServer, deps: RealtimeDeps, authT
             'chat needs {"message": "<text>"}, and optionally "session_id".',
           );
         }
-        const named = data.session_id ?? agentSessionId;
+        const named = data.session_id;
         let afterId: string | undefined;
         try {
           const started = await deps.chat.start(
@@ -124,8 +122,10 @@ export function registerUserWebSocket(app: HttpServer, deps: RealtimeDeps, authT
             },
             {
               requestId: randomUUID(),
+              // Naming none: the user's latest agent session, or a new one.
               assistantForNew: named === undefined ? 'agent' : null,
               viaSocket: true,
+              ip: request.ip,
               // Where the turn's events will start, known before the turn can emit any.
               beforeSubmit: async (session) => {
                 if (!followed.has(session.id)) afterId = await deps.log.lastId(session.id);
@@ -134,8 +134,22 @@ export function registerUserWebSocket(app: HttpServer, deps: RealtimeDeps, authT
           );
           const sessionId = started.session?.id;
           if (sessionId === undefined) return;
-          if (data.session_id === undefined) agentSessionId = sessionId;
           await follow(sessionId, afterId);
+          // Not awaited: the socket takes its next message while a resent turn finishes.
+          deps.chat.replyToResend(started).then(
+            (result) => {
+              if (result) {
+                client.send({
+                  event: 'agent_response',
+                  data: { message: result.response, session_id: sessionId, turn_id: result.turn_id },
+                });
+              }
+            },
+            (error: unknown) => {
+              if (isAppError(error)) client.sendError(error.code, error.message);
+              else request.log.error({ err: error }, 'answering a resent turn failed');
+            },
+          );
         } catch (error) {
           if (!isAppError(error)) throw error;
           client.sendError(error.code, error.message);
@@ -155,7 +169,6 @@ export function registerUserWebSocket(app: HttpServer, deps: RealtimeDeps, authT
         if (!maySeeSession(principalOfSocket, session)) {
           return client.sendError('SB_FORBIDDEN', `This login gives no access to session ${session.id}.`);
         }
-        if (session.assistant === 'agent') agentSessionId = session.id;
         await follow(session.id, data.last_event_id ?? (await deps.log.lastId(session.id)));
         client.send({ event: 'joined', data: { session_id: session.id } });
       };
