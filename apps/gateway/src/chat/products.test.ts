@@ -8,9 +8,9 @@ import { usePrivateRedis } from '@switchboard/testkit/redis-fixture';
 import type { ReceivedMail } from '@switchboard/testkit/smtp-sink';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSse } from '../realtime/test-fixtures/sse-client.js';
 import { type Frame, TestSocket } from '../realtime/test-fixtures/test-socket.js';
 import { operatorEmail, type ProductWorld, startProductWorld } from './test-fixtures/product-world.js';
-import { parseSse } from './test-fixtures/sse-client.js';
 
 /*
  * Each original product, as its own clients call it: its routes, body

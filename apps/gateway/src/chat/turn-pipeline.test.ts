@@ -8,6 +8,7 @@ import { LeadStore } from '@switchboard/stores/leads';
 import type { CompletionBody, OpenAiRequest } from '@switchboard/testkit/fake-openai';
 import { usePrivateRedis } from '@switchboard/testkit/redis-fixture';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Block, parseSse, SseClient } from '../realtime/test-fixtures/sse-client.js';
 import { type Frame, TestSocket } from '../realtime/test-fixtures/test-socket.js';
 import {
   bearer,
@@ -16,7 +17,6 @@ import {
   type PipelineRig,
   startPipelineRig,
 } from './test-fixtures/pipeline-rig.js';
-import { parseSse, SseClient, type SseEvent } from './test-fixtures/sse-client.js';
 
 /** Long enough for a slow scripted reply on a loaded machine; no assertion depends on it. */
 const waitMs = 10_000;
@@ -211,10 +211,10 @@ describe('chat turn pipeline through the openai SDK and the fake OpenAI server',
     const opened: SseClient[] = [];
     /** Chunk events up to the turn's `message` event, or `take` chunks. */
     const readEvents = async (stream: SseClient, take = Number.POSITIVE_INFINITY) => {
-      const chunks: SseEvent[] = [];
-      let end: SseEvent | undefined;
+      const chunks: Block[] = [];
+      let end: Block | undefined;
       while (chunks.length < take && end === undefined) {
-        const event = await stream.next();
+        const event = await stream.event();
         if (event.event === 'chunk') chunks.push(event);
         else if (event.event === 'message' || event.event === 'error') end = event;
       }
@@ -234,7 +234,9 @@ describe('chat turn pipeline through the openai SDK and the fake OpenAI server',
       opened.push(again);
       const { chunks: after, end } = await readEvents(again);
 
-      expect(joined([...before, ...after].map((event) => event.data))).toBe(twentyText);
+      expect(joined([...before, ...after].map((event) => event.data as { content?: unknown }))).toBe(
+        twentyText,
+      );
       expect(end).toMatchObject({ event: 'message', data: { message: twentyText } });
       const ids = [...before, ...after].map((event) => event.id);
       expect(new Set(ids).size).toBe(ids.length);
