@@ -37,6 +37,14 @@ function parse(rows: string[]): ChatMessage[] {
   return messages;
 }
 
+const startWithScript = `
+if redis.call('LLEN', KEYS[1]) == 0 then
+  redis.call('RPUSH', KEYS[1], ARGV[1])
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+end
+return redis.call('LINDEX', KEYS[1], 0)
+`;
+
 /** A session's conversation: what the assistants rebuild their context from each turn. */
 export class ChatHistoryStore {
   constructor(
@@ -64,6 +72,24 @@ export class ChatHistoryStore {
       .expire(key, this.idleTtlS)
       .exec()) as [[unknown, number], unknown, unknown];
     return Math.min(length, maxHistoryMessages);
+  }
+
+  /**
+   * Stores `message` as the conversation's first, only if it has none yet
+   * (two sockets opening a fresh session at once store one greeting); the
+   * first message either way.
+   */
+  async startWith(sessionId: string, message: ChatMessage): Promise<ChatMessage> {
+    if (!messageValidator.Check(message))
+      throw new TypeError(`invalid chat message for session ${sessionId}`);
+    const first = (await this.redis.eval(
+      startWithScript,
+      1,
+      this.key(sessionId),
+      JSON.stringify(message),
+      String(this.idleTtlS),
+    )) as string;
+    return first === JSON.stringify(message) ? message : (parse([first])[0] ?? message);
   }
 
   /** The last `limit` messages, oldest first. */

@@ -84,6 +84,26 @@ describe('ChatHistoryStore', () => {
     expect((await history.page('burst', 0, 1))[0]?.id).toBe('m10');
     expect(await redisFixture.client.llen(keys.key('chat-history', 'burst'))).toBe(5_000);
   });
+
+  it('starts a conversation with one greeting however many are offered at once', async () => {
+    const history = new ChatHistoryStore(redisFixture.client, freshKeys(), 600);
+    const greeting = (n: number) => ({
+      id: `greeting-${n}`,
+      role: 'assistant' as const,
+      content: `Hello ${n}`,
+      timestamp: new Date().toISOString(),
+    });
+    const firsts = await Promise.all(
+      Array.from({ length: 10 }, (_, n) => history.startWith('s-greet', greeting(n))),
+    );
+    expect(await history.count('s-greet')).toBe(1);
+    const [stored] = await history.recent('s-greet', 5);
+    expect(firsts.every((first) => first.id === stored?.id)).toBe(true);
+    // A conversation under way is left as it is.
+    await history.append('s-greet', { ...greeting(99), role: 'user', content: 'Hi' });
+    expect((await history.startWith('s-greet', greeting(100))).id).toBe(stored?.id);
+    expect(await history.count('s-greet')).toBe(2);
+  });
 });
 
 const income: LeadIncome = {

@@ -1,4 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
+import type { ChatMessage } from '@switchboard/contracts/chat';
 import type { AssistantCatalogStore } from '@switchboard/stores/assistant-catalog';
 import type { ChatHistoryStore } from '@switchboard/stores/chat-history';
 import type { NewSession, SessionRecord, SessionStore } from '@switchboard/stores/sessions';
@@ -38,15 +39,15 @@ export async function pickGreeting(
 /**
  * Stores the greeting as the session's turn 0 (001 never persisted it, so a
  * reloaded transcript started mid-conversation): an assistant message with
- * no turn id.
+ * no turn id, unless the conversation has begun; its first message either way.
  */
-export async function storeGreeting(
+export function storeGreeting(
   history: ChatHistoryStore,
   sessionId: string,
   greeting: string,
   now = new Date(),
-): Promise<void> {
-  await history.append(sessionId, {
+): Promise<ChatMessage> {
+  return history.startWith(sessionId, {
     id: randomUUID(),
     role: 'assistant',
     content: greeting,

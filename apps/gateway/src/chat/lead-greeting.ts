@@ -20,11 +20,11 @@ export class LeadGreeting {
   ) {}
 
   async frame(session: SessionRecord): Promise<Record<string, unknown>> {
-    const [first] = await this.history.page(session.id, 0, 1);
-    const stored = first?.role === 'assistant' && first.turn_id === undefined ? first.content : undefined;
     const picked = await pickGreeting(this.catalog, session.assistant);
+    let [first] = await this.history.page(session.id, 0, 1);
     // A session opened before the chat service published its greetings gets one now, as turn 0.
-    if (!first && picked) await storeGreeting(this.history, session.id, picked.greeting);
+    if (!first && picked) first = await storeGreeting(this.history, session.id, picked.greeting);
+    const stored = first?.role === 'assistant' && first.turn_id === undefined ? first.content : undefined;
     const message = stored ?? picked?.greeting ?? fallbackGreeting;
     const privacyNotice = picked?.privacyNotice ?? null;
     const lead = await this.leads.get(session.id);
