@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { queues } from '@switchboard/contracts/queues';
 import { AnswerLinks, answerLinkKey } from '@switchboard/runtime/answer-links';
 import type { Config } from '@switchboard/runtime/config';
@@ -21,6 +22,7 @@ import { SessionLogStore } from '@switchboard/stores/session-log';
 import { SessionStore } from '@switchboard/stores/sessions';
 import { UsageStore } from '@switchboard/stores/usage';
 import { UserStore } from '@switchboard/stores/users';
+import { UnrecoverableError } from 'bullmq';
 import { HumanFeedback } from './agent/human-feedback.js';
 import { loadAssistants } from './assistants/assistant-catalog.js';
 import { createLlmProvider, type LlmProviderDeps } from './llm/provider-factory.js';
@@ -29,6 +31,7 @@ import { LeadCapture } from './turns/lead-capture.js';
 import { TurnRunner } from './turns/turn-runner.js';
 import { TurnSequencer } from './turns/turn-sequencer.js';
 import { loadPriceTable } from './usage/pricing.js';
+import { UsageLogClient } from './usage/usage-log.js';
 
 /** Model calls are I/O: one instance can stream several sessions' replies at once. */
 const turnConcurrency = 8;
@@ -68,7 +71,10 @@ export async function buildApp(config: Config, options: ChatAppOptions = {}) {
   const sessionLog = new SessionLogStore(redis, keys);
   const logFile = new SessionLogFile(config.sessionLogDir);
   const notifications = service.producer(queues.notifications);
-  const chatQueue = service.producer(queues.chat).queue;
+  const chatProducer = service.producer(queues.chat);
+  const chatQueue = chatProducer.queue;
+  // 002 posted each turn's usage to its credential service when one was configured.
+  const usageLog = config.llm.credentialUrl ? new UsageLogClient(config.llm.credentialUrl) : undefined;
   const deliveries = new DeliveryStore(redis, keys);
   const feedbackRequests = new FeedbackRequestStore(redis, keys, events);
   const waits = new AgentWaitStore(redis, keys);
@@ -107,6 +113,14 @@ export async function buildApp(config: Config, options: ChatAppOptions = {}) {
     }),
     feedbackRequests,
     dispatchEvents: new DispatchEventStore(redis, keys),
+    ...(usageLog
+      ? {
+          reportUsage: async (key, entry, requestId) => {
+            const jobId = `usage-log-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
+            await chatProducer.add('usage_log', entry, { requestId, jobId });
+          },
+        }
+      : {}),
     waits,
     logTurn: async (fields) => {
       const timestamp = new Date().toISOString();
@@ -178,6 +192,10 @@ export async function buildApp(config: Config, options: ChatAppOptions = {}) {
         return result
           ? { resumed: true }
           : { resumed: false, reason: 'the session was not waiting for this answer' };
+      },
+      usage_log: async (entry) => {
+        if (!usageLog) throw new UnrecoverableError('no usage service is configured (PAPITA_API_URL)');
+        return { status: await usageLog.send(entry) };
       },
       session_log: async ({ date, line }) => {
         await logFile.append(date, line);

@@ -91,6 +91,8 @@ export const TurnPayload = Type.Object({
   history: Type.Optional(Type.Array(HistoryEntry, { maxItems: 200 })),
   attached_files: Type.Optional(Type.Array(AttachedFile, { maxItems: 10 })),
   model: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  /** Who asked, from the credential (never from the body): for the usage log. Absent: a guest. */
+  caller: Type.Optional(Type.Object({ user_id: Type.String(), username: Type.String() })),
 });
 export type TurnPayload = Static<typeof TurnPayload>;
 
@@ -136,6 +138,24 @@ export const AgentResumeResult = Type.Object({
   resumed: Type.Boolean(),
   reason: Type.Optional(Type.String()),
 });
+
+/**
+ * `chat.usage_log`: one turn's usage for 002's usage service
+ * (`POST {PAPITA_API_URL}/api/usage/log`), with its field names.
+ */
+export const UsageLogPayload = Type.Object({
+  userId: Type.Union([Type.String(), Type.Null()]),
+  username: Type.String(),
+  isGuest: Type.Boolean(),
+  sessionId: Type.Union([Type.String(), Type.Null()]),
+  projectId: Type.String(),
+  model: Type.String(),
+  inputTokens: Type.Integer({ minimum: 0 }),
+  outputTokens: Type.Integer({ minimum: 0 }),
+  totalTokens: Type.Integer({ minimum: 0 }),
+});
+export type UsageLogPayload = Static<typeof UsageLogPayload>;
+export const UsageLogResult = Type.Object({ status: Type.Integer() });
 
 /** `chat.session_log`: one line for the daily JSONL file, written by a chat worker. */
 export const SessionLogLinePayload = Type.Object({

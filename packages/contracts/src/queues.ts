@@ -8,6 +8,8 @@ import {
   SessionLogLineResult,
   TurnPayload,
   TurnResult,
+  UsageLogPayload,
+  UsageLogResult,
 } from './chat.js';
 import {
   ChannelNameSchema,
@@ -95,6 +97,8 @@ export const queues = {
     agent_resume: defineJob(AgentResumePayload, AgentResumeResult),
     /** Appends a line to the daily JSONL session log file (one writer for the file). */
     session_log: defineJob(SessionLogLinePayload, SessionLogLineResult),
+    /** Reports a turn's usage to 002's usage service, retried until it takes it. */
+    usage_log: defineJob(UsageLogPayload, UsageLogResult),
   }),
   notifications: defineQueue('notifications', {
     ping: pingJob,

@@ -7,6 +7,7 @@ import {
   type TurnError,
   type TurnPayload,
   type TurnResult,
+  type UsageLogPayload,
 } from '@switchboard/contracts/chat';
 import type { Logger } from '@switchboard/runtime/logger';
 import type { AgentWaitStore } from '@switchboard/stores/agent-waits';
@@ -43,6 +44,11 @@ export interface TurnRunnerDeps {
   lead: LeadCapture;
   humanFeedback: HumanFeedback;
   feedbackRequests: Pick<FeedbackRequestStore, 'get'>;
+  /**
+   * Hands a turn's usage to 002's usage service when one is configured
+   * (PAPITA_API_URL); `key` names the turn, so a retried turn reports once.
+   */
+  reportUsage?: (key: string, entry: UsageLogPayload, requestId: string) => Promise<void>;
   /** What the dispatch assistant answers from. */
   dispatchEvents: Pick<DispatchEventStore, 'recent'>;
   waits: AgentWaitStore;
@@ -361,7 +367,8 @@ export class TurnRunner {
         ...(awaiting ? { feedback_request_id: awaiting.request_id } : {}),
       });
     }
-    await this.deps.usage.record(session ? `${session.id}:${payload.turn_id}` : input.jobId, {
+    const usageKey = session ? `${session.id}:${payload.turn_id}` : input.jobId;
+    await this.deps.usage.record(usageKey, {
       model: generation.model,
       usage,
       cost_usd: costUsd,
@@ -369,6 +376,21 @@ export class TurnRunner {
       completion_cost_usd: costs?.completion_usd ?? null,
       at: new Date(now),
     });
+    await this.deps.reportUsage?.(
+      usageKey,
+      {
+        userId: payload.caller?.user_id ?? null,
+        username: payload.caller?.username ?? 'guest',
+        isGuest: payload.caller === undefined,
+        sessionId: session?.id ?? null,
+        projectId: 'al-chat',
+        model: generation.model,
+        inputTokens: usage.prompt_tokens,
+        outputTokens: usage.completion_tokens,
+        totalTokens: usage.total_tokens,
+      },
+      requestId,
+    );
 
     let emailSent = false;
     if (stillThere && lead?.isComplete && !error) {

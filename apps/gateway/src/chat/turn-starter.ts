@@ -124,6 +124,10 @@ export class TurnStarter {
       requestId: options.requestId,
       clientMessageId,
       ...(body.model === undefined ? {} : { model: body.model }),
+      // Identity comes from the credential: 002 took a client-asserted `username`/`isGuest` (ignored now).
+      ...(principal.kind === 'user'
+        ? { identity: { user_id: principal.userId, username: principal.username } }
+        : {}),
     };
     if (body.history !== undefined || files !== undefined) {
       if (message.trim() === '' && (files ?? []).length === 0) {

@@ -17,6 +17,8 @@ export interface TurnRequest {
   session: SessionRecord | null;
   /** For a stateless turn: whose it is, so one caller's message ids never meet another's. */
   caller?: string;
+  /** The logged-in user who asks, for the usage log; absent for guests. */
+  identity?: { user_id: string; username: string };
   assistant: AssistantName;
   message: string;
   clientMessageId?: string | undefined;
@@ -70,6 +72,7 @@ export class TurnSubmission {
       ...(request.history === undefined ? {} : { history: request.history }),
       ...(request.attachedFiles === undefined ? {} : { attached_files: request.attachedFiles }),
       ...(request.model === undefined ? {} : { model: request.model }),
+      ...(request.identity === undefined ? {} : { caller: request.identity }),
     };
     // A resent turn that is still queued or running is the same job (BullMQ keeps one job per id).
     const job = await this.producer.add('turn', payload, {

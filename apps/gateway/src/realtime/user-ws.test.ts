@@ -60,7 +60,13 @@ describe('/api/ws: 003 per-user socket', () => {
         turn = (await gateway.queuedTurns()).find((queued) => queued.turn_id === 'agent-hi');
         return turn;
       })
-      .toMatchObject({ assistant: 'agent', message: 'hi', seq: 1 });
+      .toMatchObject({
+        assistant: 'agent',
+        message: 'hi',
+        seq: 1,
+        // Who asks, from the token, for the usage log.
+        caller: { user_id: subjectOf(access), username: expect.any(String) },
+      });
     const sessionId = turn!.session_id!;
     const session = await fetch(gateway.http(`/api/sessions/${sessionId}`), {
       headers: { authorization: `Bearer ${access}` },
