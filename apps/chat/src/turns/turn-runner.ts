@@ -1,22 +1,15 @@
-import {
-  type AssistantName,
-  type ChatMessage,
-  type Citation,
-  leadPassedOnMessage,
-  type TokenUsage,
-  type TurnError,
-  type TurnPayload,
-  type TurnResult,
-  type UsageLogPayload,
+import type {
+  AssistantName,
+  ChatMessage,
+  TurnError,
+  TurnPayload,
+  TurnResult,
 } from '@switchboard/contracts/chat';
-import type { Logger } from '@switchboard/runtime/logger';
 import type { AgentWaitStore } from '@switchboard/stores/agent-waits';
-import type { ChatHistoryStore } from '@switchboard/stores/chat-history';
 import type { DispatchEventStore } from '@switchboard/stores/dispatch-events';
 import type { FeedbackRequestStore } from '@switchboard/stores/feedback-requests';
 import type { SessionEventLog } from '@switchboard/stores/session-events';
-import type { SessionRecord, SessionStore } from '@switchboard/stores/sessions';
-import type { UsageStore } from '@switchboard/stores/usage';
+import type { SessionRecord } from '@switchboard/stores/sessions';
 import {
   type HumanFeedback,
   humanFeedbackTool,
@@ -25,66 +18,33 @@ import {
   waitingMessage,
 } from '../agent/human-feedback.js';
 import type { Assistant } from '../assistants/assistant-catalog.js';
-import type { LlmError, LlmMessage, LlmProvider } from '../llm/llm-port.js';
-import { costsOf, type PriceTable } from '../usage/pricing.js';
+import type { LlmMessage, LlmProvider } from '../llm/llm-port.js';
 import { dispatchFacts } from './dispatch-facts.js';
 import { addUsage, type Generation, generate, noUsage } from './generation.js';
-import type { LeadCapture, LeadProgress } from './lead-capture.js';
+import type { LeadProgress } from './lead-capture.js';
 import { buildPrompt } from './prompt-builder.js';
+import {
+  type CompletionInput,
+  type Reply,
+  TurnCompletion,
+  type TurnCompletionDeps,
+} from './turn-completion.js';
 import { TurnEvents } from './turn-events.js';
 
-export interface TurnRunnerDeps {
+export interface TurnRunnerDeps extends TurnCompletionDeps {
   assistants: ReadonlyMap<AssistantName, Assistant>;
   provider: LlmProvider;
-  sessions: SessionStore;
-  history: ChatHistoryStore;
   events: SessionEventLog;
-  usage: UsageStore;
-  prices: PriceTable;
-  lead: LeadCapture;
   humanFeedback: HumanFeedback;
   feedbackRequests: Pick<FeedbackRequestStore, 'get'>;
-  /**
-   * Hands a turn's usage to 002's usage service when one is configured
-   * (PAPITA_API_URL); `key` names the turn, so a retried turn reports once.
-   */
-  reportUsage?: (key: string, entry: UsageLogPayload, requestId: string) => Promise<void>;
   /** What the dispatch assistant answers from. */
   dispatchEvents: Pick<DispatchEventStore, 'recent'>;
   waits: AgentWaitStore;
-  /** Appends a `turn` line to the daily session log. */
-  logTurn: (entry: Record<string, unknown>) => Promise<void>;
   defaultModel: string;
-  logger: Logger;
 }
 
 /** How many times one turn may go back to the model after a tool answered at once. */
 const maxToolRounds = 3;
-
-const errorCodes: Record<LlmError['kind'], TurnError['code']> = {
-  upstream: 'SB_UPSTREAM',
-  auth: 'SB_UPSTREAM',
-  rate_limited: 'SB_UPSTREAM',
-  timeout: 'SB_TIMEOUT',
-};
-
-function turnErrorOf(error: LlmError): TurnError {
-  const messages: Record<LlmError['kind'], string> = {
-    upstream: 'The language model failed to answer; please try again.',
-    auth: 'The language model refused our credentials; an administrator must fix the API key.',
-    rate_limited: 'The language model is rate limiting us; please try again in a minute.',
-    timeout: 'The language model did not answer in time; please try again.',
-  };
-  const reason =
-    error.kind === 'auth' ? 'upstream_auth' : error.kind === 'rate_limited' ? 'rate_limited' : undefined;
-  return { code: errorCodes[error.kind], message: messages[error.kind], ...(reason ? { reason } : {}) };
-}
-
-interface Reply {
-  generation: Generation;
-  usage: TokenUsage;
-  awaiting?: { request_id: string };
-}
 
 /**
  * Runs a turn end to end: loads the session and its history, builds the
@@ -93,7 +53,15 @@ interface Reply {
  * agent — asks a human when the model calls for it.
  */
 export class TurnRunner {
-  constructor(private readonly deps: TurnRunnerDeps) {}
+  private readonly completion: TurnCompletion;
+
+  constructor(private readonly deps: TurnRunnerDeps) {
+    this.completion = new TurnCompletion(deps);
+  }
+
+  private finish(input: CompletionInput): Promise<TurnResult> {
+    return this.completion.complete(input);
+  }
 
   private assistant(name: AssistantName): Assistant {
     const assistant = this.deps.assistants.get(name);
@@ -325,116 +293,6 @@ export class TurnRunner {
         { role: 'tool', tool_call_id: call.id, content: outcome.toolResult },
       );
     }
-  }
-
-  private async finish(input: {
-    payload: TurnPayload;
-    session: SessionRecord | null;
-    events: TurnEvents;
-    reply: Reply;
-    citations: Citation[];
-    lead: LeadProgress | null;
-    requestId: string;
-    jobId: string;
-    /** The reply is in the history already (a retried turn). */
-    replyStored?: boolean;
-  }): Promise<TurnResult> {
-    const { payload, session, events, reply, citations, lead, requestId } = input;
-    const { generation, usage, awaiting } = reply;
-    const now = new Date().toISOString();
-    const costs = costsOf(this.deps.prices, generation.model, usage);
-    const costUsd = costs?.total_usd ?? null;
-    const error = generation.error ? turnErrorOf(generation.error) : undefined;
-    if (generation.error) {
-      this.deps.logger.warn({ err: generation.error, turnId: payload.turn_id }, 'model call failed');
-    }
-
-    // A session deleted while its reply was generated stays deleted: nothing is written back.
-    const stillThere =
-      session !== null && (await this.deps.sessions.get(session.id))?.token_nonce === session.token_nonce;
-    if (stillThere && generation.text !== '' && !input.replyStored) {
-      await this.deps.history.append(session.id, {
-        id: `${payload.turn_id}:assistant`,
-        role: 'assistant',
-        content: generation.text,
-        timestamp: now,
-        turn_id: payload.turn_id,
-        model: generation.model,
-        usage,
-        cost_usd: costUsd,
-        ...(citations.length > 0 ? { citations } : {}),
-        ...(error ? { incomplete: true } : {}),
-        ...(awaiting ? { feedback_request_id: awaiting.request_id } : {}),
-      });
-    }
-    const usageKey = session ? `${session.id}:${payload.turn_id}` : input.jobId;
-    await this.deps.usage.record(usageKey, {
-      model: generation.model,
-      usage,
-      cost_usd: costUsd,
-      prompt_cost_usd: costs?.prompt_usd ?? null,
-      completion_cost_usd: costs?.completion_usd ?? null,
-      at: new Date(now),
-    });
-    await this.deps.reportUsage?.(
-      usageKey,
-      {
-        userId: payload.caller?.user_id ?? null,
-        username: payload.caller?.username ?? 'guest',
-        isGuest: payload.caller === undefined,
-        sessionId: session?.id ?? null,
-        projectId: 'al-chat',
-        model: generation.model,
-        inputTokens: usage.prompt_tokens,
-        outputTokens: usage.completion_tokens,
-        totalTokens: usage.total_tokens,
-      },
-      requestId,
-    );
-
-    let emailSent = false;
-    if (stillThere && lead?.isComplete && !error) {
-      const completion = await this.deps.lead.completeIfReady(session, payload.turn_id, requestId);
-      emailSent = completion.emailQueued;
-    }
-    if (stillThere) await this.deps.sessions.touch(session.id);
-    if (stillThere && lead) await this.deps.lead.touch(session.id);
-
-    const leadFields = lead ? { data_collected: lead.dataCollected, is_complete: lead.isComplete } : {};
-    if (error) {
-      await events.emit('error', { message: error.message, code: error.code });
-    } else {
-      if (emailSent) {
-        await events.emit('email_sent', { message: leadPassedOnMessage });
-      }
-      await events.emit('message', { message: generation.text, ...leadFields });
-      await events.emit('done', leadFields);
-    }
-    await this.deps.logTurn({
-      event: 'turn',
-      session_id: session?.id ?? null,
-      turn_id: payload.turn_id,
-      assistant: payload.assistant,
-      model: generation.model,
-      prompt_tokens: usage.prompt_tokens,
-      completion_tokens: usage.completion_tokens,
-      cost_usd: costUsd,
-      outcome: error ? error.code : awaiting ? 'awaiting_feedback' : 'ok',
-    });
-    return {
-      turn_id: payload.turn_id,
-      ...(session ? { session_id: session.id } : {}),
-      response: generation.text,
-      model: generation.model,
-      usage,
-      cost_usd: costUsd,
-      timestamp: now,
-      ...leadFields,
-      ...(emailSent ? { email_sent: true } : {}),
-      ...(citations.length > 0 ? { citations } : {}),
-      ...(error ? { incomplete: generation.text !== '', error } : {}),
-      ...(awaiting ? { awaiting_feedback: awaiting } : {}),
-    };
   }
 
   /** A turn the sequencer closed without running it (its job was lost). */
